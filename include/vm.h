@@ -1,0 +1,68 @@
+/*
+ * vm.h - the one guest Pagoda runs: its memory, its vCPU, its devices,
+ * its state and its counters.
+ *
+ * Context: pure, host-testable (the run loop in vmx/run.c is not).
+ */
+#ifndef PAGODA_VM_H
+#define PAGODA_VM_H
+
+#include "ept.h"
+#include "gmem.h"
+#include "types.h"
+#include "vcpu.h"
+#include "vdev.h"
+#include "vmcs.h"
+
+enum vm_state {
+	VM_EMPTY, /* no guest loaded */
+	VM_RUNNING,
+	VM_PAUSED, /* stopped by the shell; resume continues */
+	VM_STOPPED, /* ended or failed; see stop_reason */
+};
+
+struct vm_stats {
+	uint64_t exits; /* all VM exits */
+	uint64_t exits_by_reason[EXIT_REASON_MAX];
+	uint64_t ept_violations[EPT_V_NR_KINDS];
+	uint64_t ept_misconfigs;
+	uint64_t frames_backed; /* guest frames given a host frame on fault */
+	uint64_t large_maps; /* 2 MiB EPT mappings made */
+	uint64_t injections; /* events injected */
+	uint64_t hlt_sleeps;
+};
+
+struct vpic;
+struct vpit;
+struct vuart;
+struct vlapic;
+struct vcmos;
+
+struct vm {
+	enum vm_state state;
+	char name[32];
+	char stop_reason[192];
+	int exit_status; /* from the test-exit port; -1 while running */
+	struct gmem mem;
+	bool use_ept;
+	struct ept ept;
+	struct vcpu vcpu;
+	struct vdev_table vdev;
+	struct vpic *pic;
+	struct vpit *pit;
+	struct vuart *uart;
+	struct vlapic *lapic;
+	struct vcmos *cmos;
+	uint64_t start_tsc;
+	struct vm_stats stats;
+	bool step; /* shell "step": pause after the next exit */
+};
+
+extern struct vm the_vm;
+
+/* vm_stop: the guest ends (or fails) with a reason; Pagoda goes on. */
+void vm_stop(struct vm *vm, const char *fmt, ...) __printf(2, 3);
+/* vm_clock_ns: guest time, nanoseconds since the guest started. */
+uint64_t vm_clock_ns(const struct vm *vm);
+
+#endif

@@ -1,0 +1,204 @@
+/*
+ * vmx_defs.h - VMX control bits and capability-MSR fields, with Linux names.
+ *
+ * Names and values follow Linux arch/x86/include/asm/vmx.h (and its
+ * vmxfeatures.h bit numbers), which follow the Intel SDM chapters "VM-
+ * Execution Control Fields", "VM-Exit Control Fields", "VM-Entry Control
+ * Fields" and appendix "VMX Capability Reporting Facility". Where Linux has
+ * no name for an SDM bit, the name is ours and says so.
+ *
+ * A control bit may be set only if the capability MSR allows it (see
+ * vmx_adjust_controls() in vmx_caps.h); these are just the bit positions.
+ *
+ * Context: pure, host-testable.
+ */
+#ifndef PAGODA_VMX_DEFS_H
+#define PAGODA_VMX_DEFS_H
+
+#include "types.h"
+
+/* Pin-based VM-execution controls. */
+#define PIN_BASED_EXT_INTR_MASK 0x00000001U /* external-interrupt exiting */
+#define PIN_BASED_NMI_EXITING 0x00000008U
+#define PIN_BASED_VIRTUAL_NMIS 0x00000020U
+#define PIN_BASED_VMX_PREEMPTION_TIMER 0x00000040U
+#define PIN_BASED_POSTED_INTR 0x00000080U
+/* The "default1" bits: fixed to 1 unless the TRUE MSR says otherwise. */
+#define PIN_BASED_ALWAYSON_WITHOUT_TRUE_MSR 0x00000016U
+
+/* Primary processor-based VM-execution controls. */
+#define CPU_BASED_INTR_WINDOW_EXITING 0x00000004U
+#define CPU_BASED_USE_TSC_OFFSETTING 0x00000008U
+#define CPU_BASED_HLT_EXITING 0x00000080U
+#define CPU_BASED_INVLPG_EXITING 0x00000200U
+#define CPU_BASED_MWAIT_EXITING 0x00000400U
+#define CPU_BASED_RDPMC_EXITING 0x00000800U
+#define CPU_BASED_RDTSC_EXITING 0x00001000U
+#define CPU_BASED_CR3_LOAD_EXITING 0x00008000U
+#define CPU_BASED_CR3_STORE_EXITING 0x00010000U
+#define CPU_BASED_ACTIVATE_TERTIARY_CONTROLS 0x00020000U
+#define CPU_BASED_CR8_LOAD_EXITING 0x00080000U
+#define CPU_BASED_CR8_STORE_EXITING 0x00100000U
+#define CPU_BASED_TPR_SHADOW 0x00200000U
+#define CPU_BASED_NMI_WINDOW_EXITING 0x00400000U
+#define CPU_BASED_MOV_DR_EXITING 0x00800000U
+#define CPU_BASED_UNCOND_IO_EXITING 0x01000000U
+#define CPU_BASED_USE_IO_BITMAPS 0x02000000U
+#define CPU_BASED_MONITOR_TRAP_FLAG 0x08000000U
+#define CPU_BASED_USE_MSR_BITMAPS 0x10000000U
+#define CPU_BASED_MONITOR_EXITING 0x20000000U
+#define CPU_BASED_PAUSE_EXITING 0x40000000U
+#define CPU_BASED_ACTIVATE_SECONDARY_CONTROLS 0x80000000U
+#define CPU_BASED_ALWAYSON_WITHOUT_TRUE_MSR 0x0401e172U
+
+/* Secondary processor-based VM-execution controls. */
+#define SECONDARY_EXEC_VIRTUALIZE_APIC_ACCESSES 0x00000001U
+#define SECONDARY_EXEC_ENABLE_EPT 0x00000002U
+#define SECONDARY_EXEC_DESC 0x00000004U /* descriptor-table exiting */
+#define SECONDARY_EXEC_ENABLE_RDTSCP 0x00000008U
+#define SECONDARY_EXEC_VIRTUALIZE_X2APIC_MODE 0x00000010U
+#define SECONDARY_EXEC_ENABLE_VPID 0x00000020U
+#define SECONDARY_EXEC_WBINVD_EXITING 0x00000040U
+#define SECONDARY_EXEC_UNRESTRICTED_GUEST 0x00000080U
+#define SECONDARY_EXEC_APIC_REGISTER_VIRT 0x00000100U
+#define SECONDARY_EXEC_VIRTUAL_INTR_DELIVERY 0x00000200U
+#define SECONDARY_EXEC_PAUSE_LOOP_EXITING 0x00000400U
+#define SECONDARY_EXEC_RDRAND_EXITING 0x00000800U
+#define SECONDARY_EXEC_ENABLE_INVPCID 0x00001000U
+#define SECONDARY_EXEC_ENABLE_VMFUNC 0x00002000U
+#define SECONDARY_EXEC_SHADOW_VMCS 0x00004000U
+#define SECONDARY_EXEC_ENCLS_EXITING 0x00008000U
+#define SECONDARY_EXEC_RDSEED_EXITING 0x00010000U
+#define SECONDARY_EXEC_ENABLE_PML 0x00020000U
+#define SECONDARY_EXEC_EPT_VIOLATION_VE 0x00040000U
+#define SECONDARY_EXEC_PT_CONCEAL_VMX 0x00080000U
+#define SECONDARY_EXEC_ENABLE_XSAVES 0x00100000U
+#define SECONDARY_EXEC_MODE_BASED_EPT_EXEC 0x00400000U
+#define SECONDARY_EXEC_PT_USE_GPA 0x01000000U
+#define SECONDARY_EXEC_TSC_SCALING 0x02000000U
+#define SECONDARY_EXEC_ENABLE_USR_WAIT_PAUSE 0x04000000U
+#define SECONDARY_EXEC_BUS_LOCK_DETECTION 0x40000000U
+#define SECONDARY_EXEC_NOTIFY_VM_EXITING 0x80000000U
+
+/* Primary VM-exit controls. */
+#define VM_EXIT_SAVE_DEBUG_CONTROLS 0x00000004U
+#define VM_EXIT_HOST_ADDR_SPACE_SIZE 0x00000200U
+#define VM_EXIT_LOAD_IA32_PERF_GLOBAL_CTRL 0x00001000U
+#define VM_EXIT_ACK_INTR_ON_EXIT 0x00008000U
+#define VM_EXIT_SAVE_IA32_PAT 0x00040000U
+#define VM_EXIT_LOAD_IA32_PAT 0x00080000U
+#define VM_EXIT_SAVE_IA32_EFER 0x00100000U
+#define VM_EXIT_LOAD_IA32_EFER 0x00200000U
+#define VM_EXIT_SAVE_VMX_PREEMPTION_TIMER 0x00400000U
+#define VM_EXIT_CLEAR_BNDCFGS 0x00800000U
+#define VM_EXIT_PT_CONCEAL_PIP 0x01000000U
+#define VM_EXIT_CLEAR_IA32_RTIT_CTL 0x02000000U
+#define VM_EXIT_ACTIVATE_SECONDARY_CONTROLS 0x80000000U
+#define VM_EXIT_ALWAYSON_WITHOUT_TRUE_MSR 0x00036dffU
+
+/* VM-entry controls. */
+#define VM_ENTRY_LOAD_DEBUG_CONTROLS 0x00000004U
+#define VM_ENTRY_IA32E_MODE 0x00000200U
+#define VM_ENTRY_SMM 0x00000400U
+#define VM_ENTRY_DEACT_DUAL_MONITOR 0x00000800U
+#define VM_ENTRY_LOAD_IA32_PERF_GLOBAL_CTRL 0x00002000U
+#define VM_ENTRY_LOAD_IA32_PAT 0x00004000U
+#define VM_ENTRY_LOAD_IA32_EFER 0x00008000U
+#define VM_ENTRY_LOAD_BNDCFGS 0x00010000U
+#define VM_ENTRY_PT_CONCEAL_PIP 0x00020000U
+#define VM_ENTRY_LOAD_IA32_RTIT_CTL 0x00040000U
+#define VM_ENTRY_ALWAYSON_WITHOUT_TRUE_MSR 0x000011ffU
+
+/*
+ * IA32_VMX_BASIC.
+ *
+ *   63  57 56 55 54 53  50 49 48 47 45 44      32 31 30             0
+ *  +------+--+--+--+------+--+--+-----+----------+--+----------------+
+ *  | rsvd |EC|TC|IO|memtyp|DM|32|rsvd | VMCS size| 0|  revision id   |
+ *  +------+--+--+--+------+--+--+-----+----------+--+----------------+
+ */
+#define VMX_BASIC_REVISION_MASK GENMASK(30, 0) /* ours */
+#define VMX_BASIC_VMCS_SIZE_SHIFT 32
+#define VMX_BASIC_VMCS_SIZE_MASK GENMASK(44, 32) /* ours */
+#define VMX_BASIC_32BIT_PHYS_ADDR_ONLY BIT(48)
+#define VMX_BASIC_DUAL_MONITOR_TREATMENT BIT(49)
+#define VMX_BASIC_MEM_TYPE_SHIFT 50
+#define VMX_BASIC_MEM_TYPE_MASK GENMASK(53, 50)
+#define VMX_BASIC_INOUT BIT(54)
+#define VMX_BASIC_TRUE_CTLS BIT(55)
+#define VMX_BASIC_NO_HW_ERROR_CODE_CC BIT(56)
+/* Memory types (the MTRR/PAT encoding), as VMX_BASIC and EPT use them. */
+#define X86_MEMTYPE_UC 0ULL
+#define X86_MEMTYPE_WB 6ULL
+
+static inline uint32_t vmx_basic_vmcs_revision_id(uint64_t basic)
+{
+	return (uint32_t)(basic & VMX_BASIC_REVISION_MASK);
+}
+
+static inline uint32_t vmx_basic_vmcs_size(uint64_t basic)
+{
+	return (uint32_t)((basic & VMX_BASIC_VMCS_SIZE_MASK) >> VMX_BASIC_VMCS_SIZE_SHIFT);
+}
+
+static inline uint32_t vmx_basic_vmcs_mem_type(uint64_t basic)
+{
+	return (uint32_t)((basic & VMX_BASIC_MEM_TYPE_MASK) >> VMX_BASIC_MEM_TYPE_SHIFT);
+}
+
+/* IA32_VMX_MISC. */
+#define VMX_MISC_PREEMPTION_TIMER_RATE_MASK GENMASK(4, 0)
+#define VMX_MISC_SAVE_EFER_LMA BIT(5)
+#define VMX_MISC_ACTIVITY_HLT BIT(6)
+#define VMX_MISC_ACTIVITY_SHUTDOWN BIT(7)
+#define VMX_MISC_ACTIVITY_WAIT_SIPI BIT(8)
+#define VMX_MISC_INTEL_PT BIT(14)
+#define VMX_MISC_RDMSR_IN_SMM BIT(15)
+#define VMX_MISC_CR3_COUNT_MASK GENMASK(24, 16) /* ours */
+#define VMX_MISC_MAX_MSR_MASK GENMASK(27, 25)	/* ours */
+#define VMX_MISC_VMXOFF_BLOCK_SMI BIT(28)
+#define VMX_MISC_VMWRITE_SHADOW_RO_FIELDS BIT(29)
+#define VMX_MISC_ZERO_LEN_INS BIT(30)
+#define VMX_MISC_MSR_LIST_MULTIPLIER 512
+
+/* The timer counts down once every 2^rate TSC ticks. */
+static inline unsigned int vmx_misc_preemption_timer_rate(uint64_t misc)
+{
+	return (unsigned int)(misc & VMX_MISC_PREEMPTION_TIMER_RATE_MASK);
+}
+
+static inline unsigned int vmx_misc_cr3_count(uint64_t misc)
+{
+	return (unsigned int)((misc & VMX_MISC_CR3_COUNT_MASK) >> 16);
+}
+
+/* Recommended maximum entries per MSR load/store list: 512 * (N + 1). */
+static inline unsigned int vmx_misc_max_msr(uint64_t misc)
+{
+	return (unsigned int)((misc & VMX_MISC_MAX_MSR_MASK) >> 25);
+}
+
+/* IA32_VMX_EPT_VPID_CAP: EPT half (bits 31:0). */
+#define VMX_EPT_EXECUTE_ONLY_BIT BIT(0)
+#define VMX_EPT_PAGE_WALK_4_BIT BIT(6)
+#define VMX_EPT_PAGE_WALK_5_BIT BIT(7)
+#define VMX_EPTP_UC_BIT BIT(8)
+#define VMX_EPTP_WB_BIT BIT(14)
+#define VMX_EPT_2MB_PAGE_BIT BIT(16)
+#define VMX_EPT_1GB_PAGE_BIT BIT(17)
+#define VMX_EPT_INVEPT_BIT BIT(20)
+#define VMX_EPT_AD_BIT BIT(21)
+#define VMX_EPT_EXTENT_CONTEXT_BIT BIT(25)
+#define VMX_EPT_EXTENT_GLOBAL_BIT BIT(26)
+/* VPID half (bits 63:32). Linux's VMX_VPID_*_BIT count from bit 32; ours
+ * are positions in the whole 64-bit MSR value, hence the _CAP names. */
+#define VMX_VPID_INVVPID_CAP BIT(32)
+#define VMX_VPID_EXTENT_INDIVIDUAL_ADDR_CAP BIT(40)
+#define VMX_VPID_EXTENT_SINGLE_CONTEXT_CAP BIT(41)
+#define VMX_VPID_EXTENT_GLOBAL_CONTEXT_CAP BIT(42)
+#define VMX_VPID_EXTENT_SINGLE_NON_GLOBAL_CAP BIT(43)
+
+/* IA32_VMX_VMCS_ENUM: the highest index value used in VMCS field encodings. */
+#define VMX_VMCS_ENUM_MAX_INDEX_MASK GENMASK(9, 1) /* ours */
+
+#endif

@@ -1,0 +1,49 @@
+#!/usr/bin/env bash
+# test.sh - every test tier, fast first; ends with "N passed, M failed".
+#
+# Tiers: host unit tests (cmocka, ASan/UBSan); integration tests that boot
+# the real ISO in QEMU (TCG: boot path, shell, no-VMX path) and in Bochs
+# (VMX with and without EPT). Each tier prints "ok"/"not ok" lines; a tier
+# that cannot even build counts as a failure, never as a skip.
+set -u
+cd "$(dirname "$0")/.."
+pass=0 fail=0
+mkdir -p build/logs
+
+# count OUTPUT-FILE: add the ok / not ok lines of a finished tier.
+count() {
+	local p f
+	p=$(grep -c '^ok ' "$1")
+	f=$(grep -c '^not ok ' "$1")
+	pass=$((pass + p))
+	fail=$((fail + f))
+}
+
+# tier NAME COMMAND...: run one tier, echoing its output; a non-zero exit
+# with no "not ok" line still counts as one failure.
+tier() {
+	local name=$1 out="build/logs/tier-$1.out"
+	shift
+	echo "=== $name"
+	"$@" 2>&1 | tee "$out"
+	local rc=${PIPESTATUS[0]}
+	count "$out"
+	if [ "$rc" -ne 0 ] && ! grep -q '^not ok ' "$out"; then
+		echo "not ok - $name: exited with status $rc"
+		fail=$((fail + 1))
+	fi
+}
+
+build_unit() { make -j2 --no-print-directory unit; }
+build_iso() { make -j2 --no-print-directory iso >/dev/null && echo "ok - build: pagoda.iso"; }
+
+tier unit build_unit
+tier iso build_iso
+if [ -f build/pagoda.iso ]; then
+	tier shell-qemu python3 tests/integration/test_shell.py qemu
+	tier shell-bochs python3 tests/integration/test_shell.py bochs
+	tier shell-bochs-noept python3 tests/integration/test_shell.py bochs-noept
+fi
+
+echo "$pass passed, $fail failed"
+[ "$fail" -eq 0 ]

@@ -1,0 +1,239 @@
+/*
+ * vm.c - the guest seen from the shell: state, counters, registers, and
+ * address translations (EPT walk, gpa -> hpa, gva -> gpa through the
+ * guest's own page tables); pause, resume, step.
+ *
+ * Context: pure, host-testable (VMCS through vmx_hw.h); the commands run
+ * in Pagoda's main loop between VM exits.
+ */
+#define pr_fmt(fmt) "vm: " fmt
+#include "errcode.h"
+#include "hw.h"
+#include "lib.h"
+#include "log.h"
+#include "msr.h"
+#include "pt.h"
+#include "shell.h"
+#include "tsc.h"
+#include "vmexit.h"
+
+struct vm the_vm;
+
+static const char *const state_names[] = {
+	[VM_EMPTY] = "no guest", [VM_RUNNING] = "running",
+	[VM_PAUSED] = "paused", [VM_STOPPED] = "stopped",
+};
+
+void vm_stop(struct vm *vm, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(vm->stop_reason, sizeof(vm->stop_reason), fmt, ap);
+	va_end(ap);
+	vm->state = VM_STOPPED;
+	pr_err("guest '%s' stopped: %s\n", vm->name, vm->stop_reason);
+}
+
+uint64_t vm_clock_ns(const struct vm *vm)
+{
+	return tsc_khz ? tsc_cycles_to_ns(hw_rdtsc() - vm->start_tsc) : 0;
+}
+
+void vcpu_dump(struct vm *vm)
+{
+	const uint64_t *r = vm->vcpu.regs.gpr;
+
+	printk("RIP %016lx RSP %016lx RFLAGS %016lx\n", vmcs_get(GUEST_RIP),
+	       vmcs_get(GUEST_RSP), vmcs_get(GUEST_RFLAGS));
+	printk("RAX %016lx RBX %016lx RCX %016lx RDX %016lx\n", r[REG_RAX], r[REG_RBX],
+	       r[REG_RCX], r[REG_RDX]);
+	printk("RSI %016lx RDI %016lx RBP %016lx R8  %016lx\n", r[REG_RSI], r[REG_RDI],
+	       r[REG_RBP], r[REG_R8]);
+	printk("R9  %016lx R10 %016lx R11 %016lx R12 %016lx\n", r[REG_R9], r[REG_R10],
+	       r[REG_R11], r[REG_R12]);
+	printk("R13 %016lx R14 %016lx R15 %016lx CR2 %016lx\n", r[REG_R13], r[REG_R14],
+	       r[REG_R15], vm->vcpu.regs.cr2);
+	printk("CR0 %016lx (shadow %lx) CR3 %016lx CR4 %016lx (shadow %lx)\n",
+	       vmcs_get(GUEST_CR0), vm->vcpu.cr0_shadow, vmcs_get(GUEST_CR3),
+	       vmcs_get(GUEST_CR4), vm->vcpu.cr4_shadow);
+	printk("EFER %016lx CS %04lx base %lx ar %lx  SS %04lx ar %lx  TR %04lx ar %lx\n",
+	       vmcs_get(GUEST_IA32_EFER), vmcs_get(GUEST_CS_SELECTOR), vmcs_get(GUEST_CS_BASE),
+	       vmcs_get(GUEST_CS_AR_BYTES), vmcs_get(GUEST_SS_SELECTOR),
+	       vmcs_get(GUEST_SS_AR_BYTES), vmcs_get(GUEST_TR_SELECTOR),
+	       vmcs_get(GUEST_TR_AR_BYTES));
+	printk("GDTR %lx/%lx IDTR %lx/%lx interruptibility %lx activity %lx\n",
+	       vmcs_get(GUEST_GDTR_BASE), vmcs_get(GUEST_GDTR_LIMIT), vmcs_get(GUEST_IDTR_BASE),
+	       vmcs_get(GUEST_IDTR_LIMIT), vmcs_get(GUEST_INTERRUPTIBILITY_INFO),
+	       vmcs_get(GUEST_ACTIVITY_STATE));
+	printk("exit reason %lu (%s) qualification %lx intr-info %lx idt-vectoring %lx\n",
+	       vmcs_get(VM_EXIT_REASON) & 0xffff, exit_reason_name((uint32_t)vmcs_get(VM_EXIT_REASON)),
+	       vmcs_get(EXIT_QUALIFICATION), vmcs_get(VM_EXIT_INTR_INFO),
+	       vmcs_get(IDT_VECTORING_INFO_FIELD));
+	printk("controls: pin %x proc %x proc2 %x exit %x entry %x\n", vm->vcpu.pin_ctls,
+	       vm->vcpu.proc_ctls, vm->vcpu.proc2_ctls, vm->vcpu.exit_ctls,
+	       vm->vcpu.entry_ctls);
+}
+
+static bool have_guest(void)
+{
+	if (the_vm.state != VM_EMPTY)
+		return true;
+	printk("vm: no guest (boot with a guest module: see README)\n");
+	return false;
+}
+
+static int cmd_vm(int argc, char **argv)
+{
+	struct vm *vm = &the_vm;
+	const struct vm_stats *s = &vm->stats;
+
+	if (!have_guest())
+		return 0;
+	printk("guest '%s': %s%s%s\n", vm->name, state_names[vm->state],
+	       vm->state == VM_STOPPED ? ": " : "", vm->state == VM_STOPPED ? vm->stop_reason : "");
+	if (vm->exit_status >= 0)
+		printk("exit status %d\n", vm->exit_status);
+	printk("uptime %lu ms, RAM %lu MiB, %lu frames backed (%lu KiB), %s\n",
+	       vm_clock_ns(vm) / 1000000, vm->mem.size >> 20, vm->mem.nr_backed,
+	       vm->mem.nr_backed * 4, vm->use_ept ? "EPT" : "shadow paging");
+	printk("exits: %lu total, %lu injections, %lu HLT sleeps\n", s->exits, s->injections,
+	       s->hlt_sleeps);
+	for (unsigned int i = 0; i < EXIT_REASON_MAX; i++)
+		if (s->exits_by_reason[i])
+			printk("  %-28s %lu\n", exit_reason_name(i), s->exits_by_reason[i]);
+	printk("EPT violations:\n");
+	for (unsigned int i = 0; i < EPT_V_NR_KINDS; i++)
+		printk("  %-28s %lu\n", ept_violation_kind_name[i], s->ept_violations[i]);
+	printk("  %-28s %lu\n", "misconfigurations", s->ept_misconfigs);
+	return 0;
+}
+SHELL_COMMAND(vm, "vm", "guest state, uptime, exits by reason, EPT violations", cmd_vm);
+
+static int cmd_regs(int argc, char **argv)
+{
+	if (!have_guest())
+		return 0;
+	if (the_vm.state == VM_RUNNING)
+		printk("(registers as of the last VM exit)\n");
+	vcpu_dump(&the_vm);
+	return 0;
+}
+SHELL_COMMAND(regs, "regs", "guest registers and key VMCS fields", cmd_regs);
+
+static int parse_addr(int argc, char **argv, uint64_t *a)
+{
+	if (argc != 2)
+		return -EINVAL;
+	return shell_arg_u64(argv[1], a) ? -EINVAL : 0;
+}
+
+static int cmd_gpa2hpa(int argc, char **argv)
+{
+	uint64_t a;
+	hfn_t f;
+	int err;
+
+	if (parse_addr(argc, argv, &a))
+		return -EINVAL;
+	if (!have_guest())
+		return 0;
+	err = gmem_backing(&the_vm.mem, gpa_to_gfn(gpa(a)), false, &f, NULL);
+	if (err == -EFAULT)
+		printk("gpa 0x%lx: outside guest RAM\n", a);
+	else if (err)
+		printk("gpa 0x%lx: not backed yet (never touched)\n", a);
+	else
+		printk("gpa 0x%lx -> hpa 0x%lx\n", a, hfn_to_hpa(f).v + gpa_offset(gpa(a)));
+	return 0;
+}
+SHELL_COMMAND(gpa2hpa, "gpa2hpa <gpa>", "the host-physical address backing gpa", cmd_gpa2hpa);
+
+/* guest_table_ptr: a guest page-table page, only if it is backed RAM. */
+static void *guest_table_ptr(void *ctx, uint64_t table_gpa)
+{
+	hfn_t f;
+
+	if (gmem_backing(ctx, gpa_to_gfn(gpa(table_gpa)), false, &f, NULL))
+		return NULL;
+	return hpa_to_ptr(hfn_to_hpa(f));
+}
+
+#define CR0_PG (1ULL << 31)
+#define CR4_PAE (1ULL << 5)
+
+static int cmd_gva2gpa(int argc, char **argv)
+{
+	struct pt_xlate xl = { guest_table_ptr, &the_vm.mem };
+	struct pt_walk_result res;
+	struct pt_format fmt;
+	uint64_t a, efer;
+	int err;
+
+	if (parse_addr(argc, argv, &a))
+		return -EINVAL;
+	if (!have_guest())
+		return 0;
+	efer = vmcs_get(GUEST_IA32_EFER);
+	if (!(the_vm.vcpu.cr0_shadow & CR0_PG)) {
+		printk("gva 0x%lx = gpa 0x%lx (guest paging is off)\n", a, a);
+		return 0;
+	}
+	if (!(efer & EFER_LMA)) {
+		printk("gva2gpa: only 4-level (long mode) guest paging is walked\n");
+		return 0;
+	}
+	pt_format_ia32e(&fmt, 46, efer & EFER_NX, true);
+	err = pt_walk_guest(&fmt, &xl, vmcs_get(GUEST_CR3), a, &res);
+	for (unsigned int l = 4; l >= res.level && l > 0; l--)
+		printk("  %-6s @gpa 0x%lx = 0x%016lx\n", fmt.level_names[l], res.lvl[l].table,
+		       res.lvl[l].e);
+	if (err)
+		printk("gva 0x%lx: no translation (%s)\n", a, err_name(err));
+	else
+		printk("gva 0x%lx -> gpa 0x%lx\n", a, res.out);
+	return 0;
+}
+SHELL_COMMAND(gva2gpa, "gva2gpa <gva>", "walk the guest's own page tables for gva", cmd_gva2gpa);
+
+static int cmd_pause(int argc, char **argv)
+{
+	if (!have_guest())
+		return 0;
+	if (the_vm.state != VM_RUNNING) {
+		printk("pause: guest is %s\n", state_names[the_vm.state]);
+		return 0;
+	}
+	the_vm.state = VM_PAUSED;
+	printk("guest paused\n");
+	return 0;
+}
+SHELL_COMMAND(pause, "pause", "stop running the guest (resume continues)", cmd_pause);
+
+static int cmd_resume(int argc, char **argv)
+{
+	if (!have_guest())
+		return 0;
+	if (the_vm.state != VM_PAUSED) {
+		printk("resume: guest is %s\n", state_names[the_vm.state]);
+		return 0;
+	}
+	the_vm.state = VM_RUNNING;
+	printk("guest resumed\n");
+	return 0;
+}
+SHELL_COMMAND(resume, "resume", "continue a paused guest", cmd_resume);
+
+static int cmd_step(int argc, char **argv)
+{
+	if (!have_guest())
+		return 0;
+	if (the_vm.state != VM_PAUSED) {
+		printk("step: pause the guest first (it is %s)\n", state_names[the_vm.state]);
+		return 0;
+	}
+	the_vm.step = true;
+	the_vm.state = VM_RUNNING;
+	return 0;
+}
+SHELL_COMMAND(step, "step", "run the paused guest until its next VM exit", cmd_step);
