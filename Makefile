@@ -28,11 +28,11 @@ DRIVERS_PURE := drivers/uart.c drivers/acpi.c drivers/tsc.c drivers/lapic.c \
 DRIVERS_IMAGE := drivers/hw_x86.c drivers/console.c drivers/pic.c
 SHELL_PURE := shell/shell.c shell/line.c shell/cmd_core.c
 VMX_PURE := vmx/caps.c vmx/cpu_cmd.c vmx/vmcs.c vmx/vmcs_setup.c vmx/exit.c vmx/exit_cr.c vmx/cpuid.c vmx/msr.c vmx/vm.c
-VMX_IMAGE := vmx/entry.S vmx/vmx_hw.c vmx/host_state.c
+VMX_IMAGE := vmx/entry.S vmx/vmx_hw.c vmx/host_state.c vmx/launch.c vmx/run.c
 EPT_PURE := ept/ept.c ept/fault.c
 SHADOW_PURE :=
 APF_PURE :=
-GUEST_PURE := guest/guest.c guest/multiboot.c guest/vdev.c guest/vpic.c guest/vpit.c guest/linux.c
+GUEST_PURE := guest/guest.c guest/multiboot.c guest/vdev.c guest/vpic.c guest/vpit.c guest/linux.c guest/vlapic.c guest/vintr.c guest/console.c guest/vuart.c guest/vcmos.c guest/vmisc.c guest/platform.c
 GUEST_IMAGE :=
 
 PURE_SRCS := $(BOOT_PURE) $(LIB_PURE) $(MM_PURE) $(DRIVERS_PURE) $(SHELL_PURE) \

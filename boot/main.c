@@ -16,6 +16,8 @@
 #include "desc.h"
 #include "errcode.h"
 #include "frame.h"
+#include "guest.h"
+#include "guest_console.h"
 #include "hw.h"
 #include "lapic.h"
 #include "lib.h"
@@ -24,9 +26,12 @@
 #include "options.h"
 #include "pic.h"
 #include "paging.h"
+#include "platform.h"
+#include "power.h"
 #include "shell.h"
 #include "trap.h"
 #include "tsc.h"
+#include "vmx.h"
 #include "vmx_caps.h"
 
 extern char __image_start[], __image_end[];
@@ -101,19 +106,95 @@ static void vmx_setup(void)
 			vmx_has_vpid(&vmx_caps) ? "yes" : "no");
 }
 
-/* shell_loop: poll the serial line; sleep until the next tick in between. */
-static void __noreturn shell_loop(void)
+static int guest_load(struct vm *vm, const struct guest_image *img,
+		      struct guest_boot_state *gs)
+{
+	if (img->kind == GUEST_LINUX)
+		return linux_load(&vm->mem, img, gs);
+	return multiboot_load(&vm->mem, img, gs);
+}
+
+/*
+ * guest_setup: start the guest the boot modules carry, if any. Every
+ * failure is reported in one line and leaves Pagoda in its shell.
+ */
+static void guest_setup(void)
+{
+	struct guest_image img;
+	struct guest_boot_state gs;
+	bool use_ept = options.ept && vmx_has_ept(&vmx_caps);
+	int err = guest_select(&boot_info, &img);
+
+	if (err || img.kind == GUEST_NONE)
+		return;
+	if (vmx_unavailable_reason(&vmx_caps)) {
+		pr_err("guest not started: VMX unavailable\n");
+		return;
+	}
+	if (!use_ept) {
+		pr_err("guest not started: %s; shadow paging is not built yet\n",
+		       options.ept ? "this CPU has no usable EPT" : "ept=off");
+		return;
+	}
+	err = vm_create(&the_vm, img.kind == GUEST_LINUX ? "linux" : "multiboot",
+			options.guest_mem, use_ept);
+	err = err ?: vm_platform_init(&the_vm);
+	err = err ?: guest_load(&the_vm, &img, &gs);
+	err = err ?: vm_launch(&the_vm, &gs);
+	if (err) {
+		pr_err("guest not started: %s\n", err_name(err));
+		the_vm.state = the_vm.state == VM_EMPTY ? VM_EMPTY : VM_STOPPED;
+	}
+}
+
+/* guest_ended: in test mode the guest's exit status ends the emulator run. */
+static void guest_ended(void)
+{
+	static bool reported;
+
+	if (reported || the_vm.state != VM_STOPPED)
+		return;
+	reported = true;
+	if (the_vm.exit_status >= 0)
+		printk("pagoda: guest exit status %d\n", the_vm.exit_status);
+	if (options.test)
+		power_exit_emulator(the_vm.exit_status >= 0 ? the_vm.exit_status : 255);
+	shell_prompt();
+}
+
+static void idle(void)
+{
+	if (timer_running)
+		hw_halt();
+	else
+		hw_pause();
+}
+
+/*
+ * main_loop: serial input first (it decides between guest and shell),
+ * then one guest exit; sleep when there is nothing to run.
+ */
+static void __noreturn main_loop(void)
 {
 	int c;
 
-	shell_prompt();
+	if (the_vm.state != VM_RUNNING || !gconsole_to_guest())
+		shell_prompt();
 	for (;;) {
 		while ((c = console_getc()) >= 0)
-			shell_input((char)c);
-		if (timer_running)
-			hw_halt();
-		else
-			hw_pause();
+			gconsole_input(&the_vm, (char)c);
+		if (the_vm.state == VM_RUNNING) {
+			vm_run_once(&the_vm);
+			if (the_vm.vcpu.halted)
+				idle();
+			if (the_vm.state == VM_PAUSED && !the_vm.step)
+				printk("[pagoda: guest paused after exit '%s' at RIP 0x%lx]\n",
+				       exit_reason_name((uint32_t)vmcs_get(VM_EXIT_REASON)),
+				       vmcs_get(GUEST_RIP));
+			continue;
+		}
+		guest_ended();
+		idle();
 	}
 }
 
@@ -139,6 +220,13 @@ void __noreturn kmain(uint32_t magic, uint64_t mbi)
 	platform_setup();
 	vmx_setup();
 	shell_init("pagoda> ");
-	printk("Serial shell ready: type 'help'.\n");
-	shell_loop();
+	gconsole_init(options.console == CONSOLE_GUEST);
+	guest_setup();
+	if (the_vm.state == VM_RUNNING && gconsole_to_guest())
+		printk("Serial input goes to the guest; %s switches to the Pagoda shell.\n",
+		       CONSOLE_ESCAPE_NAME);
+	else
+		printk("Serial shell ready: type 'help'. %s switches to the guest console.\n",
+		       CONSOLE_ESCAPE_NAME);
+	main_loop();
 }

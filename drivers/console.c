@@ -31,6 +31,11 @@ void console_write(const char *s, size_t n)
 	uart_write(&com1, s + start, n - start);
 }
 
+void console_write_raw(const char *s, size_t n)
+{
+	uart_write(&com1, s, n);
+}
+
 int console_getc(void)
 {
 	return uart_getc(&com1);

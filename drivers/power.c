@@ -36,7 +36,8 @@
 
 struct power_method {
 	const char *name;
-	bool (*attempt)(void); /* false when the method does not apply here */
+	bool (*usable)(void); /* NULL: always worth a try */
+	void (*act)(void);
 };
 
 /* ---- reboot ---- */
@@ -62,7 +63,8 @@ static void (*const reset_reg_writers[])(uint64_t addr, uint8_t val) = {
 	[ACPI_GAS_PCI_CONFIG] = reset_reg_pci,
 };
 
-static bool reboot_acpi(void)
+/* reboot_acpi_usable: the FADT has a reset register in a space we can write. */
+static bool reboot_acpi_usable(void)
 {
 	const struct acpi_fadt_info *f = acpi_fadt();
 	uint8_t space;
@@ -75,36 +77,40 @@ static bool reboot_acpi(void)
 		pr_warn("reset register in address space %u not supported\n", space);
 		return false;
 	}
-	reset_reg_writers[space](f->reset_reg.address, f->reset_value);
 	return true;
 }
 
-static bool reboot_cf9(void)
+static void reboot_acpi(void)
+{
+	const struct acpi_fadt_info *f = acpi_fadt();
+
+	reset_reg_writers[f->reset_reg.space_id](f->reset_reg.address, f->reset_value);
+}
+
+static void reboot_cf9(void)
 {
 	hw_outb(PORT_RESET_CONTROL, RST_CNT_SYS_RST);
 	tsc_delay_us(CF9_STEP_US);
 	hw_outb(PORT_RESET_CONTROL, RST_CNT_SYS_RST | RST_CNT_RST_CPU);
-	return true;
 }
 
 /* The 8042 takes a command only with its input buffer empty; a bounded wait. */
-static bool reboot_kbc(void)
+static void reboot_kbc(void)
 {
 	for (unsigned int i = 0; i < KBC_WAIT_POLLS; i++) {
 		if (!(hw_inb(PORT_KBC_STATUS) & KBC_STATUS_IBF)) {
 			hw_outb(PORT_KBC_CMD, KBC_CMD_PULSE_RESET);
-			return true;
+			return;
 		}
 		tsc_delay_us(KBC_POLL_US);
 	}
 	pr_warn("keyboard controller stays busy\n");
-	return false;
 }
 
 static const struct power_method reboot_methods[] = {
-	{ "ACPI reset register", reboot_acpi },
-	{ "reset control port 0xcf9", reboot_cf9 },
-	{ "keyboard controller", reboot_kbc },
+	{ "ACPI reset register", reboot_acpi_usable, reboot_acpi },
+	{ "reset control port 0xcf9", NULL, reboot_cf9 },
+	{ "keyboard controller", NULL, reboot_kbc },
 };
 
 /* ---- power-off ---- */
@@ -135,44 +141,45 @@ static void pm1_sleep(uint16_t port, uint8_t slp_typ)
 	hw_outw(port, v | ACPI_PM1_SLP_EN);
 }
 
-static bool off_acpi(void)
+static bool off_acpi_usable(void)
 {
 	const struct acpi_fadt_info *f = acpi_fadt();
 
-	if (!f || !f->has_s5 || !f->pm1a_cnt)
-		return false;
+	return f && f->has_s5 && f->pm1a_cnt;
+}
+
+static void off_acpi(void)
+{
+	const struct acpi_fadt_info *f = acpi_fadt();
+
 	acpi_enable_mode(f);
 	pm1_sleep(f->pm1a_cnt, f->slp_typa);
 	if (f->pm1b_cnt)
 		pm1_sleep(f->pm1b_cnt, f->slp_typb);
-	return true;
 }
 
-static bool off_bochs(void)
+static void off_bochs(void)
 {
 	for (const char *s = "Shutdown"; *s; s++)
 		hw_outb(PORT_BOCHS_SHUTDOWN, (uint8_t)*s);
-	return true;
 }
 
-static bool off_qemu_pm(void)
+static void off_qemu_pm(void)
 {
 	hw_outw(PORT_QEMU_PM1A_CNT, QEMU_PM1A_SLP_EN_S5);
-	return true;
 }
 
 /* isa-debug-exit with 0: QEMU exits with status 1. */
-static bool off_isa_debug_exit(void)
+static void off_isa_debug_exit(void)
 {
 	hw_outb(PORT_ISA_DEBUG_EXIT, 0);
-	return true;
 }
 
 static const struct power_method off_methods[] = {
-	{ "ACPI S5", off_acpi },
-	{ "Bochs shutdown port", off_bochs },
-	{ "QEMU PM1a control", off_qemu_pm },
-	{ "isa-debug-exit", off_isa_debug_exit },
+	{ "ACPI S5", off_acpi_usable, off_acpi },
+	{ "Bochs shutdown port", NULL, off_bochs },
+	{ "QEMU PM1a control", NULL, off_qemu_pm },
+	{ "isa-debug-exit", NULL, off_isa_debug_exit },
 };
 
 /* ---- common ---- */
@@ -181,10 +188,12 @@ static const struct power_method off_methods[] = {
 static void power_try(const char *action, const struct power_method *m, size_t n)
 {
 	for (size_t i = 0; i < n; i++) {
+		if (m[i].usable && !m[i].usable())
+			continue;
 		pr_info("%s via %s\n", action, m[i].name);
 		console_flush();
-		if (m[i].attempt())
-			tsc_delay_us(POWER_WAIT_US);
+		m[i].act();
+		tsc_delay_us(POWER_WAIT_US);
 	}
 }
 

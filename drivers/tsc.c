@@ -4,8 +4,9 @@
  * The sources, best first: CPUID leaf 0x15 (TSC/crystal ratio times the
  * crystal frequency, exact when the CPU reports the crystal), CPUID leaf
  * 0x16 (the base frequency in MHz, which the TSC runs at on the parts that
- * have the leaf), and a measurement against PIT channel 2. Pagoda assumes
- * an invariant TSC, as every VT-x CPU with EPT has.
+ * have the leaf), and a measurement against PIT channel 2, which also
+ * checks the CPUID answer. Pagoda assumes an invariant TSC, as every VT-x
+ * CPU with EPT has.
  *
  * Context: pure, host-testable; boot, interrupts off during calibration.
  */
@@ -115,46 +116,83 @@ static int tsc_from_pit(uint64_t *khz)
 
 	for (unsigned int i = 0; i < PIT_CAL_RUNS; i++) {
 		cycles[i] = pit_interval_cycles();
-		if (!cycles[i]) {
-			pr_warn("PIT channel 2 does not count\n");
+		if (!cycles[i])
 			return -ENODEV;
-		}
 	}
 	*khz = median(cycles, PIT_CAL_RUNS) * PIT_HZ / ((uint64_t)PIT_CAL_COUNT * 1000);
 	return 0;
 }
 
-/* The frequency sources, best first. */
+static bool believable(const char *source, uint64_t khz)
+{
+	if (khz >= TSC_KHZ_MIN && khz <= TSC_KHZ_MAX)
+		return true;
+	pr_warn("%s says %lu kHz; not believable\n", source, khz);
+	return false;
+}
+
+/* The CPUID sources, best first. */
 static const struct {
 	const char *name;
 	int (*measure)(uint64_t *khz);
-} tsc_sources[] = {
+} cpuid_sources[] = {
 	{ "cpuid15", tsc_from_cpuid15 },
 	{ "cpuid16", tsc_from_cpuid16 },
-	{ "pit", tsc_from_pit },
 };
 
+/* tsc_from_cpuid: the first believable CPUID answer and its name, or NULL. */
+static const char *tsc_from_cpuid(uint64_t *khz)
+{
+	for (unsigned int i = 0; i < ARRAY_SIZE(cpuid_sources); i++)
+		if (!cpuid_sources[i].measure(khz) && believable(cpuid_sources[i].name, *khz))
+			return cpuid_sources[i].name;
+	return NULL;
+}
+
+/* More than 10% apart: not rounding, but a CPUID that describes another clock. */
+static bool disagree(uint64_t a, uint64_t b)
+{
+	return (a > b ? a - b : b - a) * 10 > a;
+}
+
+static void tsc_set(uint64_t khz, const char *source)
+{
+	tsc_khz = khz;
+	tsc_source = source;
+	pr_info("%lu.%03lu MHz (%s)\n", khz / 1000, khz % 1000, source);
+}
+
+/*
+ * CPUID is exact when it is right, so it wins, but it is checked against
+ * the PIT: Bochs reports a 3.5 GHz base frequency in leaf 0x16 while its
+ * TSC counts emulated instructions (ips), 35 times slower; every delay
+ * and the local APIC timer would be off by that factor.
+ */
 int tsc_init(void)
 {
-	uint64_t khz;
+	uint64_t cpuid_khz = 0, pit_khz = 0;
+	const char *source;
+	bool pit_ok;
 
 	tsc_base = hw_rdtsc();
 	tsc_khz = 0;
 	tsc_source = "none";
-	for (unsigned int i = 0; i < ARRAY_SIZE(tsc_sources); i++) {
-		if (tsc_sources[i].measure(&khz))
-			continue;
-		if (khz < TSC_KHZ_MIN || khz > TSC_KHZ_MAX) {
-			pr_warn("%s says %lu kHz; not believable\n", tsc_sources[i].name, khz);
-			continue;
-		}
-		tsc_khz = khz;
-		tsc_source = tsc_sources[i].name;
-		pr_info("%lu.%03lu MHz (%s)\n", khz / 1000, khz % 1000, tsc_source);
-		return 0;
+	source = tsc_from_cpuid(&cpuid_khz);
+	pit_ok = tsc_from_pit(&pit_khz) == 0 && believable("pit", pit_khz);
+	if (source && pit_ok && disagree(cpuid_khz, pit_khz)) {
+		pr_warn("%s says %lu kHz but the PIT measures %lu kHz; using the PIT\n",
+			source, cpuid_khz, pit_khz);
+		source = NULL;
 	}
-	pr_err("no way to find the TSC frequency\n");
-	return -ENODEV;
+	if (!source && !pit_ok) {
+		pr_err("no CPUID frequency, and PIT channel 2 does not count\n");
+		return -ENODEV;
+	}
+	if (source)
+		tsc_set(cpuid_khz, source);
+	else
+		tsc_set(pit_khz, "pit");
+	return 0;
 }
 
 /* Split so that cycles * 10^6 cannot overflow: khz < 2^27 and the remainder < khz. */

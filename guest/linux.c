@@ -65,7 +65,7 @@ static_assert(LINUX_CMDLINE_GPA + LINUX_CMDLINE_MAX <= GUEST_LOW_RAM_END, "low a
 
 /* What the loader learned about the image and decided for it. */
 struct bzimage {
-	struct setup_header hdr; /* the image's header, edited into boot_params */
+	struct setup_header hdr; /* the image's header (past hdr_len: setup code), edited */
 	size_t hdr_len; /* header bytes the image declares, bounded */
 	uint64_t kernel_off, kernel_len; /* protected-mode kernel in the file */
 	uint64_t load, footprint; /* it runs in [load, load + footprint) */
@@ -124,8 +124,6 @@ static int check_layout(const struct guest_image *img, struct bzimage *bz)
 		return -EINVAL;
 	}
 	bz->hdr_len = MIN(declared, LINUX_SETUP_HEADER_MAX);
-	if (bz->hdr_len < sizeof(bz->hdr)) /* bytes past the header are setup code */
-		memset((uint8_t *)&bz->hdr + bz->hdr_len, 0, sizeof(bz->hdr) - bz->hdr_len);
 	bz->kernel_off = (uint64_t)(sects + 1) * LINUX_SECTOR_SIZE;
 	if (bz->kernel_off + LINUX_ENTRY64_OFFSET >= img->image_len) {
 		pr_err("module %u: %u setup sectors leave no kernel in the %zu-byte file\n",

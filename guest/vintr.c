@@ -68,23 +68,16 @@ int vintr_pending(struct vm *vm)
 
 void vintr_ack(struct vm *vm, int vector)
 {
-	int expected, got;
+	int expected;
+	enum vintr_source src = next_source(vm, &expected);
 
-	switch (next_source(vm, &expected)) {
-	case SRC_PIC:
-		got = vpic_ack(vm->pic);
-		break;
-	case SRC_LAPIC:
-		vlapic_ack(vm->lapic, (uint8_t)expected);
-		got = expected;
-		break;
-	default:
-		got = -1;
-		break;
-	}
 	/* The caller asked vintr_pending() just before: a mismatch is a Pagoda bug. */
-	if (got != vector)
-		pr_warn_ratelimited("ack of vector %d, but %d was pending\n", vector, got);
+	if (src == SRC_PIC)
+		expected = vpic_ack(vm->pic);
+	else if (src == SRC_LAPIC && vector >= 0 && vector <= 0xff)
+		vlapic_ack(vm->lapic, (uint8_t)vector);
+	if (expected != vector)
+		pr_warn_ratelimited("ack of vector %d, but %d was pending\n", vector, expected);
 }
 
 uint64_t vintr_next_event_ns(struct vm *vm)

@@ -14,6 +14,8 @@
 void console_init(void);
 /* console_getc: the next received byte, or -1 if none is waiting. */
 int console_getc(void);
+/* console_write_raw: bytes as they are (a guest's own output). */
+void console_write_raw(const char *s, size_t n);
 /* console_flush: wait until every byte has left the transmitter. */
 void console_flush(void);
 

@@ -3,7 +3,8 @@
  *
  * tsc_init() finds the TSC frequency (CPUID leaf 0x15, then leaf 0x16,
  * then a measurement against PIT channel 2) and remembers which source
- * gave it, for the `cpu` and `clock` commands.
+ * gave it, for the `cpu` and `clock` commands. A CPUID answer more than
+ * 10% away from what the PIT measures loses to the PIT (Bochs's does).
  *
  * Context: pure, host-testable (CPUID, RDTSC and ports through hw.h).
  */
@@ -21,8 +22,8 @@ extern const char *tsc_source; /* "cpuid15", "cpuid16", "pit" or "none" */
 
 /*
  * tsc_init: set tsc_khz and tsc_source, and start the clock of
- * tsc_now_ns(). Returns 0, or -ENODEV when no source works (the PIT does
- * not count either).
+ * tsc_now_ns(). Takes ~50 ms (the PIT runs). Returns 0, or -ENODEV when
+ * no source works (no CPUID leaf, and the PIT does not count).
  */
 int tsc_init(void);
 

@@ -37,6 +37,7 @@ struct vpit;
 struct vuart;
 struct vlapic;
 struct vcmos;
+struct vmisc;
 
 struct vm {
 	enum vm_state state;
@@ -53,7 +54,9 @@ struct vm {
 	struct vuart *uart;
 	struct vlapic *lapic;
 	struct vcmos *cmos;
+	struct vmisc *misc;
 	uint64_t start_tsc;
+	uint64_t stop_ns; /* guest time when it stopped */
 	struct vm_stats stats;
 	bool step; /* shell "step": pause after the next exit */
 };

@@ -36,13 +36,17 @@ tier() {
 
 build_unit() { make -j2 --no-print-directory unit; }
 build_iso() { make -j2 --no-print-directory iso >/dev/null && echo "ok - build: pagoda.iso"; }
+build_mb() { scripts/build-mbkernels.sh build/guest >/dev/null && echo "ok - build: multiboot test kernels"; }
 
 tier unit build_unit
 tier iso build_iso
+tier mbkernels build_mb
 if [ -f build/pagoda.iso ]; then
 	tier shell-qemu python3 tests/integration/test_shell.py qemu
+	tier mbkernels-qemu python3 tests/integration/test_mbkernels_qemu.py
 	tier shell-bochs python3 tests/integration/test_shell.py bochs
 	tier shell-bochs-noept python3 tests/integration/test_shell.py bochs-noept
+	tier guest-mb python3 tests/integration/test_guest_mb.py
 fi
 
 echo "$pass passed, $fail failed"

@@ -25,6 +25,8 @@
 #include "vmx_hw.h"
 #include "vpit.h"
 
+#define RFLAGS_IF (1ULL << 9)
+
 /* write_event: put one event into the VM-entry interruption fields. */
 static int write_event(const struct vcpu_event *ev)
 {

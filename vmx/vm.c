@@ -31,6 +31,7 @@ void vm_stop(struct vm *vm, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(vm->stop_reason, sizeof(vm->stop_reason), fmt, ap);
 	va_end(ap);
+	vm->stop_ns = vm_clock_ns(vm);
 	vm->state = VM_STOPPED;
 	pr_err("guest '%s' stopped: %s\n", vm->name, vm->stop_reason);
 }
@@ -95,7 +96,7 @@ static int cmd_vm(int argc, char **argv)
 	if (vm->exit_status >= 0)
 		printk("exit status %d\n", vm->exit_status);
 	printk("uptime %lu ms, RAM %lu MiB, %lu frames backed (%lu KiB), %s\n",
-	       vm_clock_ns(vm) / 1000000, vm->mem.size >> 20, vm->mem.nr_backed,
+	       (vm->state == VM_STOPPED ? vm->stop_ns : vm_clock_ns(vm)) / 1000000, vm->mem.size >> 20, vm->mem.nr_backed,
 	       vm->mem.nr_backed * 4, vm->use_ept ? "EPT" : "shadow paging");
 	printk("exits: %lu total, %lu injections, %lu HLT sleeps\n", s->exits, s->injections,
 	       s->hlt_sleeps);

@@ -159,6 +159,30 @@ static void test_unbelievable_value_skipped(void **state)
 	assert_non_null(strstr(fake_console_text(), "not believable"));
 }
 
+/* Bochs: leaf 0x16 claims 3.5 GHz, the TSC counts 100 M instructions/s. */
+static void test_cpuid_checked_against_pit(void **state)
+{
+	fake_cpuid_set(0, 0, 0x16, 0, 0, 0);
+	fake_cpuid_set(0x16, 0, 3500, 0, 0, 0);
+	use_pit(100000000ULL);
+	assert_int_equal(tsc_init(), 0);
+	assert_string_equal(tsc_source, "pit");
+	assert_true(tsc_khz > 99900 && tsc_khz < 100100);
+	assert_non_null(strstr(fake_console_text(), "cpuid16 says 3500000 kHz but the PIT"));
+}
+
+/* Within 10%: CPUID is the exact one and is kept. */
+static void test_cpuid_agrees_with_pit(void **state)
+{
+	fake_cpuid_set(0, 0, 0x16, 0, 0, 0);
+	fake_cpuid_set(0x16, 0, 2100, 0, 0, 0);
+	use_pit(2300000000ULL);
+	assert_int_equal(tsc_init(), 0);
+	assert_string_equal(tsc_source, "cpuid16");
+	assert_int_equal(tsc_khz, 2100000);
+	assert_int_equal(pit.run, 5); /* it was checked */
+}
+
 /* ---- PIT calibration ---- */
 
 static void assert_khz_near(uint64_t want)
@@ -272,6 +296,8 @@ int main(void)
 		cmocka_unit_test_setup(test_max_leaf_respected, setup),
 		cmocka_unit_test_setup(test_no_frequency_leaves, setup),
 		cmocka_unit_test_setup(test_unbelievable_value_skipped, setup),
+		cmocka_unit_test_setup(test_cpuid_checked_against_pit, setup),
+		cmocka_unit_test_setup(test_cpuid_agrees_with_pit, setup),
 		cmocka_unit_test_setup(test_pit_calibration, setup),
 		cmocka_unit_test_setup(test_pit_median_ignores_outliers, setup),
 		cmocka_unit_test_setup(test_pit_absent, setup),
