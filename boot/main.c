@@ -36,7 +36,10 @@
 
 extern char __image_start[], __image_end[];
 
-struct vmx_caps vmx_caps;
+
+/* 1 kHz: guest timers and serial input are serviced within a millisecond. */
+#define PAGODA_TICK_HZ 1000
+
 static bool timer_running;
 
 /* reserve_boot_ranges: what the frame allocator must never hand out; the
@@ -86,7 +89,7 @@ static void platform_setup(void)
 		pr_warn("TSC calibration: %s\n", err_name(err));
 	err = lapic_init();
 	if (!err)
-		err = lapic_timer_start(100);
+		err = lapic_timer_start(PAGODA_TICK_HZ);
 	if (err)
 		pr_warn("local APIC timer: %s; the shell polls instead\n", err_name(err));
 	timer_running = !err;
@@ -183,6 +186,7 @@ static void __noreturn main_loop(void)
 	for (;;) {
 		while ((c = console_getc()) >= 0)
 			gconsole_input(&the_vm, (char)c);
+		gconsole_pump(&the_vm);
 		if (the_vm.state == VM_RUNNING) {
 			vm_run_once(&the_vm);
 			if (the_vm.vcpu.halted)

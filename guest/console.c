@@ -18,6 +18,15 @@
 
 static bool to_guest;
 
+/*
+ * Bytes for the guest wait here until its UART FIFO has room, so a paste
+ * longer than the 16-byte FIFO is not lost (a real terminal would be
+ * flow-controlled; ours cannot be).
+ */
+#define PENDING_SIZE 1024
+static char pending[PENDING_SIZE];
+static unsigned int pend_head, pend_len, pend_dropped;
+
 void gconsole_init(bool guest_first)
 {
 	to_guest = guest_first;
@@ -58,7 +67,12 @@ void gconsole_input(struct vm *vm, char c)
 		return;
 	}
 	if (to_guest && guest_listening(vm)) {
-		vuart_rx_push(vm->uart, (uint8_t)c);
+		if (pend_len == PENDING_SIZE) {
+			pend_dropped++;
+			return;
+		}
+		pending[(pend_head + pend_len++) % PENDING_SIZE] = c;
+		gconsole_pump(vm);
 		return;
 	}
 	if (to_guest) {
@@ -68,6 +82,24 @@ void gconsole_input(struct vm *vm, char c)
 		shell_prompt();
 	}
 	shell_input(c);
+}
+
+void gconsole_pump(struct vm *vm)
+{
+	if (!guest_listening(vm)) {
+		pend_len = 0;
+		return;
+	}
+	while (pend_len && vuart_rx_room(vm->uart)) {
+		vuart_rx_push(vm->uart, (uint8_t)pending[pend_head]);
+		pend_head = (pend_head + 1) % PENDING_SIZE;
+		pend_len--;
+	}
+	if (pend_dropped) {
+		pr_warn("console: %u input bytes for the guest dropped (buffer full)\n",
+			pend_dropped);
+		pend_dropped = 0;
+	}
 }
 
 void gconsole_guest_output(void *ctx, uint8_t byte)

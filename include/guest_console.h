@@ -18,6 +18,8 @@ void gconsole_init(bool to_guest);
 /* gconsole_input: route one received byte (the escape key switches sides). */
 void gconsole_input(struct vm *vm, char c);
 bool gconsole_to_guest(void);
+/* gconsole_pump: move waiting input into the guest UART as its FIFO drains. */
+void gconsole_pump(struct vm *vm);
 /* gconsole_guest_output: a byte the guest's UART sent. */
 void gconsole_guest_output(void *ctx, uint8_t byte);
 

@@ -81,7 +81,8 @@ int vpic_attach(struct vdev_table *t, struct vpic *pic);
 /*
  * vpic_set_irq: drive ISA input `irq` (0-15) to `level`. An edge-triggered
  * input latches a request on a rising edge; a level-triggered one (ELCR)
- * requests while high. Bad irq numbers are ignored.
+ * requests while high. IRQ 2 (the slave's output owns the master's IR2;
+ * ISA IRQ2 devices use IRQ 9) and numbers above 15 are ignored.
  */
 void vpic_set_irq(struct vpic *pic, unsigned int irq, bool level);
 /* vpic_has_intr: whether the master asserts INTR (an unmasked request beats ISR). */

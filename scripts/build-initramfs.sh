@@ -11,6 +11,7 @@
 #
 # Usage: scripts/build-initramfs.sh [--force]
 set -euo pipefail
+# shellcheck source=tests/guest/lib.sh
 . "$(dirname "$0")/../tests/guest/lib.sh"
 
 OUT=$PAGODA_CACHE/initramfs.cpio.gz
@@ -34,9 +35,9 @@ stage_root() {
 	local root=$1 applet
 	mkdir -p "$root"/{bin,sbin,usr/bin,usr/sbin,dev,proc,sys,tmp,root,tests,etc}
 	cp "$BUSYBOX" "$root/bin/busybox"
-	for applet in $("$BUSYBOX" --list-full); do
+	while read -r applet; do # e.g. usr/bin/[ : no word splitting or globbing
 		[ -e "$root/$applet" ] || ln -s /bin/busybox "$root/$applet"
-	done
+	done < <("$BUSYBOX" --list-full)
 	install -m 755 "$GUEST_DIR/init" "$root/init"
 	build_tests "$root"
 	echo "root:x:0:0:root:/root:/bin/sh" >"$root/etc/passwd"
@@ -93,7 +94,7 @@ main() {
 	install_atomic "$WORK/initramfs.cpio.gz" "$OUT"
 	(cd "$PAGODA_CACHE" && sha256sum initramfs.cpio.gz >"$OUT.sha256")
 	stamp_write "$STAMP" "$hash"
-	msg "built $OUT ($(stat -c %s "$OUT") bytes; tests: $(ls "$WORK/root/tests" | tr '\n' ' '))"
+	msg "built $OUT ($(stat -c %s "$OUT") bytes; tests: $(find "$WORK/root/tests" -type f -printf '%f\n' | sort | tr '\n' ' '))"
 }
 
 main "$@"; exit $?

@@ -13,6 +13,7 @@
 #        PAGODA_LINUX_FRAGMENT (another fragment, for experiments: give it
 #        its own PAGODA_CACHE too, or it replaces the cached kernel).
 set -euo pipefail
+# shellcheck source=tests/guest/lib.sh
 . "$(dirname "$0")/../tests/guest/lib.sh"
 
 SRC_PKG=linux-source-6.1
@@ -48,10 +49,10 @@ verify_config() {
 		if [ "$val" = n ]; then
 			grep -q "^$opt=" "$config" || continue
 		else
-			grep -qx "$opt=$val" "$config" && continue
+			grep -qxF "$opt=$val" "$config" && continue
 		fi
 		msg "config: $opt=$val requested, final .config has:" \
-			"$(grep -E "^(# )?$opt[= ]" "$config" || echo '(absent)')"
+			"$(grep -E "^(# )?${opt}[= ]" "$config" || echo '(absent)')"
 		bad=1
 	done <"$FRAG"
 	[ $bad = 0 ] || die "options of $FRAG did not survive olddefconfig"

@@ -9,6 +9,7 @@
 #
 # Usage: scripts/fetch-debian-kernel.sh [--force]
 set -euo pipefail
+# shellcheck source=tests/guest/lib.sh
 . "$(dirname "$0")/../tests/guest/lib.sh"
 
 OUT=$PAGODA_CACHE/debian
@@ -52,8 +53,9 @@ fetch() {
 main() {
 	need_pkgs apt dpkg
 	take_lock debian
-	local name ver hash kver
-	read -r name ver < <(resolve_or_update)
+	local pkg name ver hash kver
+	pkg=$(resolve_or_update) # not read < <(...): set -e must see a failure
+	read -r name ver <<<"$pkg"
 	hash=$(inputs_hash "$0" "$GUEST_DIR/lib.sh" -- "$name=$ver")
 	if [ "${1:-}" != --force ] && stamp_ok "$OUT/stamp" "$hash" "$OUT/vmlinuz"; then
 		msg "up to date: $OUT/vmlinuz ($name $ver)"

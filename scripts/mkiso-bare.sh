@@ -12,6 +12,7 @@
 # Defaults: -k $PAGODA_CACHE/linux/bzImage -i $PAGODA_CACHE/initramfs.cpio.gz
 #           -o $PAGODA_CACHE/iso/bare.iso
 set -euo pipefail
+# shellcheck source=tests/guest/lib.sh
 . "$(dirname "$0")/../tests/guest/lib.sh"
 
 KERNEL=$PAGODA_CACHE/linux/bzImage

@@ -13,6 +13,7 @@
  */
 #include "hw.h"
 #include "lib.h"
+#include "tsc.h"
 #include "vmexit.h"
 #include "vmx_defs.h"
 
@@ -52,8 +53,8 @@ static const struct cpuid_rule rules[] = {
 	  { 0, 0x00010000, C1_ECX_X2APIC | C1_ECX_TSC_DEADLINE | C1_ECX_HYPERVISOR, 0 } },
 	{ 0x2, { ALL, ALL, ALL, ALL }, { 0 } },
 	{ 0x7, { 0, C7_EBX_ALLOWED, 0, 0 }, { 0 } },
-	{ 0x15, { ALL, ALL, ALL, ALL }, { 0 } },
-	{ 0x16, { ALL, ALL, ALL, ALL }, { 0 } },
+	{ 0x15, { 0, 0, 0, 0 }, { 0 } }, /* filled in by tsc_leaf() */
+	{ 0x16, { 0, 0, 0, 0 }, { 0 } }, /* nominal MHz: not offered */
 	{ 0x80000000, { ALL, 0, 0, 0 }, { 0 } },
 	{ 0x80000001, { 0, 0, E1_ECX_ALLOWED, E1_EDX_ALLOWED }, { 0 } },
 	{ 0x80000002, { ALL, ALL, ALL, ALL }, { 0 } },
@@ -89,8 +90,24 @@ static bool kvm_leaf(uint32_t leaf, uint32_t out[4])
 	return false;
 }
 
+/*
+ * tsc_leaf: CPUID.15H says TSC = ECX * EBX / EAX Hz. The host's own leaves
+ * can be wrong (an emulator's TSC need not tick at the advertised rate), so
+ * the guest gets the frequency Pagoda measured: a 1 MHz "crystal" times
+ * tsc_khz / 1000. Linux then trusts it (TSC_KNOWN_FREQ) instead of
+ * calibrating against the PIT.
+ */
+static void tsc_leaf(uint32_t out[4])
+{
+	if (!tsc_khz || tsc_khz > UINT32_MAX)
+		return;
+	out[0] = 1000;
+	out[1] = (uint32_t)tsc_khz;
+	out[2] = 1000000;
+}
+
 /* Leaf 0 caps the basic leaves the guest may ask for. */
-#define GUEST_MAX_BASIC_LEAF 0x16u
+#define GUEST_MAX_BASIC_LEAF 0x15u
 
 void guest_cpuid(const struct vm *vm, uint32_t leaf, uint32_t subleaf, uint32_t out[4])
 {
@@ -100,13 +117,21 @@ void guest_cpuid(const struct vm *vm, uint32_t leaf, uint32_t subleaf, uint32_t 
 	out[0] = out[1] = out[2] = out[3] = 0;
 	if (kvm_leaf(leaf, out) || !r)
 		return;
+	if (leaf == 0x15) {
+		tsc_leaf(out);
+		return;
+	}
+	/* A basic leaf past the host's maximum would return another leaf's data. */
+	hw_cpuid(leaf & 0x80000000, 0, &h);
+	if (leaf > h.eax)
+		return;
 	hw_cpuid(leaf, subleaf, &h);
 	out[0] = (h.eax & r->and_mask[0]) | r->or_mask[0];
 	out[1] = (h.ebx & r->and_mask[1]) | r->or_mask[1];
 	out[2] = (h.ecx & r->and_mask[2]) | r->or_mask[2];
 	out[3] = (h.edx & r->and_mask[3]) | r->or_mask[3];
 	if (leaf == 0)
-		out[0] = MIN(out[0], GUEST_MAX_BASIC_LEAF);
+		out[0] = GUEST_MAX_BASIC_LEAF; /* 0x15 is Pagoda's own, whatever the host has */
 	if (leaf == 7 && subleaf != 0)
 		out[0] = out[1] = out[2] = out[3] = 0;
 	if (leaf == 7 && !(vm->vcpu.proc2_ctls & SECONDARY_EXEC_ENABLE_INVPCID))

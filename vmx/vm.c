@@ -16,8 +16,10 @@
 #include "shell.h"
 #include "tsc.h"
 #include "vmexit.h"
+#include "vmx.h"
 
 struct vm the_vm;
+struct vmx_caps vmx_caps; /* read once at boot by vmx_caps_probe() */
 
 static const char *const state_names[] = {
 	[VM_EMPTY] = "no guest", [VM_RUNNING] = "running",

@@ -5,6 +5,7 @@
 # input-hash stamps that make those scripts idempotent, the package check
 # and the atomic install of outputs.
 # Context: host shell (bash), any user; root may install missing packages.
+# shellcheck shell=bash
 
 PAGODA_CACHE=${PAGODA_CACHE:-$HOME/.cache/pagoda}
 GUEST_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -44,10 +45,14 @@ need_pkgs() {
 # Prints one sha256 over the named files' paths-relative-to-repo and
 # contents, then over every extra string given after "--".
 inputs_hash() {
+	local f s
 	{
 		while [ $# -gt 0 ] && [ "$1" != "--" ]; do
-			echo "file ${1#"$REPO_ROOT"/}"
-			sha256sum <"$1" || die "cannot read input $1"
+			# Repo files by repo-relative path, so the hash is the
+			# same however the script was called and in any clone.
+			f=$(realpath "$1") || die "no input $1"
+			echo "file ${f#"$REPO_ROOT"/}"
+			sha256sum <"$f" || die "cannot read input $1"
 			shift
 		done
 		[ $# -gt 0 ] && shift
@@ -75,8 +80,10 @@ install_atomic() {
 	local tmp
 	mkdir -p "$(dirname "$2")"
 	tmp=$(mktemp "$2.tmp.XXXXXX")
-	cp "$1" "$tmp" && chmod 644 "$tmp" && mv -f "$tmp" "$2" ||
-		{ rm -f "$tmp"; die "cannot install $2"; }
+	if ! { cp "$1" "$tmp" && chmod 644 "$tmp" && mv -f "$tmp" "$2"; }; then
+		rm -f "$tmp"
+		die "cannot install $2"
+	fi
 }
 
 # Takes an exclusive lock named $1 for the rest of the script, so two

@@ -183,7 +183,25 @@ static void test_cpuid_agrees_with_pit(void **state)
 	assert_int_equal(pit.run, 5); /* it was checked */
 }
 
+/* 15% apart is more than rounding: the PIT wins. */
+static void test_cpuid_disagrees_by_15_percent(void **state)
+{
+	fake_cpuid_set(0, 0, 0x16, 0, 0, 0);
+	fake_cpuid_set(0x16, 0, 2000, 0, 0, 0);
+	use_pit(2300000000ULL);
+	assert_int_equal(tsc_init(), 0);
+	assert_string_equal(tsc_source, "pit");
+}
+
 /* ---- PIT calibration ---- */
+
+/* A PIT that makes the TSC 200 GHz is broken, not fast. */
+static void test_pit_unbelievable(void **state)
+{
+	use_pit(200000000000ULL);
+	assert_int_equal(tsc_init(), -ENODEV);
+	assert_non_null(strstr(fake_console_text(), "pit says"));
+}
 
 static void assert_khz_near(uint64_t want)
 {
@@ -298,6 +316,8 @@ int main(void)
 		cmocka_unit_test_setup(test_unbelievable_value_skipped, setup),
 		cmocka_unit_test_setup(test_cpuid_checked_against_pit, setup),
 		cmocka_unit_test_setup(test_cpuid_agrees_with_pit, setup),
+		cmocka_unit_test_setup(test_cpuid_disagrees_by_15_percent, setup),
+		cmocka_unit_test_setup(test_pit_unbelievable, setup),
 		cmocka_unit_test_setup(test_pit_calibration, setup),
 		cmocka_unit_test_setup(test_pit_median_ignores_outliers, setup),
 		cmocka_unit_test_setup(test_pit_absent, setup),

@@ -323,6 +323,26 @@ static void test_rtc_modes_and_set(void **state)
 	assert_int_equal(cmos.bad_writes, 4);
 	assert_int_equal(cmos_read(RTC_MONTH), 0x02);
 	assert_int_equal(cmos_read(RTC_DAY_OF_MONTH), 0x01);
+	/* Leap days: 2028-02-29 exists, 2100-02-29 does not. */
+	cmos_write(RTC_REG_B, RTC_SET | RTC_24H);
+	cmos_write(RTC_YEAR, 0x28);
+	cmos_write(RTC_DAY_OF_MONTH, 0x29);
+	assert_int_equal(cmos_read(RTC_DAY_OF_MONTH), 0x29);
+	cmos_write(RTC_DAY_OF_MONTH, 0x01);
+	cmos_write(RTC_CENTURY, 0x21);
+	cmos_write(RTC_YEAR, 0x00);
+	cmos_write(RTC_DAY_OF_MONTH, 0x29);
+	assert_int_equal(cmos_read(RTC_DAY_OF_MONTH), 0x01);
+	assert_int_equal(cmos.bad_writes, 5);
+	assert_int_equal(vcmos_time(&cmos, now), 4105123200 + (cmos_read(RTC_HOURS) >> 4) * 36000 +
+							(cmos_read(RTC_HOURS) & 0xf) * 3600 +
+							(cmos_read(RTC_MINUTES) >> 4) * 600 +
+							(cmos_read(RTC_MINUTES) & 0xf) * 60 +
+							(cmos_read(RTC_SECONDS) >> 4) * 10 +
+							(cmos_read(RTC_SECONDS) & 0xf));
+	cmos_write(RTC_CENTURY, 0x20);
+	cmos_write(RTC_YEAR, 0x31);
+	cmos_write(RTC_REG_B, RTC_24H);
 	/* Without SET, a write moves the clock by an offset. */
 	cmos_write(RTC_MINUTES, 0x30);
 	assert_int_equal(cmos_read(RTC_MINUTES), 0x30);

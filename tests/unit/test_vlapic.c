@@ -260,6 +260,7 @@ static void test_tsc_deadline_edges(void **state)
 	/* Leaving TSC-deadline mode disarms and clears the deadline. */
 	wr(MSR_LVTT, LOCAL_TIMER_VECTOR);
 	assert_int_equal(vlapic_next_event_ns(&a), VLAPIC_NO_EVENT);
+	assert_int_equal(a.tsc_deadline, 0); /* the shell shows no stale deadline */
 	wr(MSR_LVTT, LOCAL_TIMER_VECTOR | APIC_LVT_TIMER_TSCDEADLINE);
 	assert_int_equal(rd(MSR_IA32_TSC_DEADLINE), 0);
 }
