@@ -32,7 +32,7 @@ VMX_IMAGE := vmx/entry.S vmx/vmx_hw.c vmx/host_state.c vmx/launch.c vmx/run.c
 EPT_PURE := ept/ept.c ept/fault.c
 SHADOW_PURE :=
 APF_PURE :=
-GUEST_PURE := guest/guest.c guest/multiboot.c guest/vdev.c guest/vpic.c guest/vpit.c guest/linux.c guest/vlapic.c guest/vintr.c guest/console.c guest/vuart.c guest/vcmos.c guest/vmisc.c guest/platform.c
+GUEST_PURE := guest/guest.c guest/multiboot.c guest/vdev.c guest/vpic.c guest/vpit.c guest/linux.c guest/vlapic.c guest/vintr.c guest/console.c guest/vuart.c guest/vcmos.c guest/vmisc.c guest/platform.c guest/vpm.c guest/acpi_tables.c
 GUEST_IMAGE :=
 
 PURE_SRCS := $(BOOT_PURE) $(LIB_PURE) $(MM_PURE) $(DRIVERS_PURE) $(SHELL_PURE) \

@@ -17,6 +17,7 @@
 #include "errcode.h"
 #include "frame.h"
 #include "guest.h"
+#include "guest_acpi.h"
 #include "guest_console.h"
 #include "hw.h"
 #include "lapic.h"
@@ -142,6 +143,7 @@ static void guest_setup(void)
 	err = vm_create(&the_vm, img.kind == GUEST_LINUX ? "linux" : "multiboot",
 			options.guest_mem, use_ept);
 	err = err ?: vm_platform_init(&the_vm);
+	err = err ?: guest_acpi_build(&the_vm.mem, &img.acpi_rsdp);
 	err = err ?: guest_load(&the_vm, &img, &gs);
 	err = err ?: vm_launch(&the_vm, &gs);
 	if (err) {

@@ -265,6 +265,8 @@ static int write_e820(struct gmem *gm)
 					 offsetof(struct boot_params, e820_entries)), &nr, 1);
 }
 
+static int write_u64(struct gmem *gm, uint64_t a, uint64_t v);
+
 /*
  * write_zero_page: boot_params from zeroed memory: the image's header as
  * it declares it (so fields newer than struct setup_header survive), then
@@ -283,6 +285,9 @@ static int write_zero_page(struct gmem *gm, const struct guest_image *img, struc
 	err = gmem_zero(gm, gpa(LINUX_ZERO_PAGE_GPA), sizeof(struct boot_params));
 	err = err ?: gmem_write(gm, hdr_gpa, img->image + LINUX_SETUP_HEADER_OFFSET, bz->hdr_len);
 	err = err ?: gmem_write(gm, hdr_gpa, h, MIN(bz->hdr_len, sizeof(*h)));
+	/* Protocol 2.14+: where the ACPI tables are, so Linux need not scan for them. */
+	err = err ?: write_u64(gm, LINUX_ZERO_PAGE_GPA + offsetof(struct boot_params, acpi_rsdp_addr),
+			       img->acpi_rsdp);
 	return err ?: write_e820(gm);
 }
 

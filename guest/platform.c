@@ -15,11 +15,14 @@
 #include "kalloc.h"
 #include "log.h"
 #include "platform.h"
+#include "shell.h"
 #include "vcmos.h"
+#include "vintr.h"
 #include "vlapic.h"
 #include "vmisc.h"
 #include "vpic.h"
 #include "vpit.h"
+#include "vpm.h"
 #include "vuart.h"
 
 #define COM1_PORT 0x3f8
@@ -45,6 +48,15 @@ static void guest_exit(void *ctx, int status)
 	vm_stop(vm, "guest wrote to the test-exit port: status %d", status);
 }
 
+/* ACPI S5 is a clean power-off: status 0, as QEMU exits for it. */
+static void guest_poweroff(void *ctx)
+{
+	struct vm *vm = ctx;
+
+	vm->exit_status = 0;
+	vm_stop(vm, "guest powered off (ACPI S5)");
+}
+
 static int alloc_devices(struct vm *vm)
 {
 	vm->pic = kzalloc(sizeof(*vm->pic));
@@ -53,7 +65,8 @@ static int alloc_devices(struct vm *vm)
 	vm->cmos = kzalloc(sizeof(*vm->cmos));
 	vm->misc = kzalloc(sizeof(*vm->misc));
 	vm->lapic = kzalloc(sizeof(*vm->lapic));
-	if (vm->pic && vm->pit && vm->uart && vm->cmos && vm->misc && vm->lapic)
+	vm->pm = kzalloc(sizeof(*vm->pm));
+	if (vm->pic && vm->pit && vm->uart && vm->cmos && vm->misc && vm->lapic && vm->pm)
 		return 0;
 	pr_err("no memory for the guest's devices\n");
 	return -ENOMEM;
@@ -71,6 +84,7 @@ int vm_platform_init(struct vm *vm)
 				  gconsole_guest_output, NULL);
 	err = err ?: vcmos_attach(t, vm->cmos, vm_clock, vm, vm->mem.size, RTC_EPOCH_2026_01_01);
 	err = err ?: vmisc_attach(t, vm->misc, guest_reset, guest_exit, vm);
+	err = err ?: vpm_attach(t, vm->pm, vm_clock, vm, guest_poweroff, vm);
 	if (!err) {
 		vlapic_clock_for_vm(&clk, vm);
 		err = vlapic_attach(vm->lapic, t, &clk);
@@ -79,3 +93,40 @@ int vm_platform_init(struct vm *vm)
 		pr_err("attaching the guest's devices failed: %s\n", err_name(err));
 	return err;
 }
+
+static void print_pic(const struct vpic *pic)
+{
+	for (int i = 0; i < 2; i++) {
+		const struct vpic_chip *c = &pic->chip[i];
+		printk("pic %s: base 0x%02x irr %02x isr %02x imr %02x elcr %02x%s\n",
+		       i ? "slave " : "master", c->vector_base, c->irr, c->isr, c->imr, c->elcr,
+		       c->init_step ? " (initialising)" : "");
+	}
+	printk("pic: delivered per IRQ:");
+	for (int i = 0; i < VPIC_NR_IRQS; i++)
+		if (pic->stats.acks[i])
+			printk(" %d:%lu", i, pic->stats.acks[i]);
+	printk("; spurious %lu\n", pic->stats.spurious);
+}
+
+/* devices: the guest's virtual devices, for chasing a stuck interrupt. */
+static int cmd_devices(int argc, char **argv)
+{
+	struct vm *vm = &the_vm;
+	const struct vuart *u = vm->uart;
+
+	if (!vm->pic) {
+		printk("devices: no guest\n");
+		return 0;
+	}
+	print_pic(vm->pic);
+	printk("pit: %lu IRQ0 edges, %lu periods missed\n", vm->pit->stats.irqs,
+	       vm->pit->stats.missed);
+	printk("uart 0x%x irq %u: ier %02x mcr %02x lcr %02x rx %u queued, tx %lu rx %lu "
+	       "overruns %lu, THRE pending %d, line %d\n", u->base, u->irq, u->ier, u->mcr,
+	       u->lcr, u->rx_count, u->stats.tx_bytes, u->stats.rx_bytes, u->stats.overruns,
+	       u->thre_pending, u->irq_level);
+	printk("interrupt to inject next: %d\n", vintr_pending(vm));
+	return 0;
+}
+SHELL_COMMAND(devices, "devices", "the guest's PIC, PIT and UART state", cmd_devices);

@@ -25,6 +25,7 @@ struct guest_image {
 	size_t initrd_len;
 	const char *cmdline; /* after the type word; may be "" */
 	unsigned int image_mod, initrd_mod; /* module indices, for messages */
+	uint64_t acpi_rsdp; /* gpa of the guest's ACPI RSDP, 0 if none */
 };
 
 /*

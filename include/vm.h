@@ -38,6 +38,7 @@ struct vuart;
 struct vlapic;
 struct vcmos;
 struct vmisc;
+struct vpm;
 
 struct vm {
 	enum vm_state state;
@@ -55,6 +56,7 @@ struct vm {
 	struct vlapic *lapic;
 	struct vcmos *cmos;
 	struct vmisc *misc;
+	struct vpm *pm;
 	uint64_t start_tsc;
 	uint64_t stop_ns; /* guest time when it stopped */
 	struct vm_stats stats;
