@@ -226,8 +226,9 @@ void __noreturn kmain(uint32_t magic, uint64_t mbi)
 	platform_setup();
 	vmx_setup();
 	shell_init("pagoda> ");
-	gconsole_init(options.console == CONSOLE_GUEST);
 	guest_setup();
+	/* console=guest only means something when there is a guest to talk to. */
+	gconsole_init(options.console == CONSOLE_GUEST && the_vm.state == VM_RUNNING);
 	if (the_vm.state == VM_RUNNING && gconsole_to_guest())
 		printk("Serial input goes to the guest; %s switches to the Pagoda shell.\n",
 		       CONSOLE_ESCAPE_NAME);
