@@ -36,6 +36,11 @@ tier() {
 
 build_unit() { make -j2 --no-print-directory unit; }
 build_iso() { make -j2 --no-print-directory iso >/dev/null && echo "ok - build: pagoda.iso"; }
+build_linux() {
+	scripts/build-linux.sh >build/logs/build-linux.log 2>&1 &&
+		scripts/build-initramfs.sh >build/logs/build-initramfs.log 2>&1 &&
+		echo "ok - build: guest Linux and initramfs (cached)"
+}
 build_mb() { scripts/build-mbkernels.sh build/guest >/dev/null && echo "ok - build: multiboot test kernels"; }
 
 tier unit build_unit
@@ -47,6 +52,8 @@ if [ -f build/pagoda.iso ]; then
 	tier shell-bochs python3 tests/integration/test_shell.py bochs
 	tier shell-bochs-noept python3 tests/integration/test_shell.py bochs-noept
 	tier guest-mb python3 tests/integration/test_guest_mb.py
+	tier guest-linux-build build_linux
+	tier guest-linux python3 tests/integration/test_guest_linux.py
 fi
 
 echo "$pass passed, $fail failed"
