@@ -22,9 +22,10 @@ def bridge(m):
     old = termios.tcgetattr(fd) if os.isatty(fd) else None
     if old:
         tty.setraw(fd)
+    inputs = [fd, m.sock]
     try:
         while m.proc.poll() is None:
-            r, _, _ = select.select([fd, m.sock], [], [], 0.5)
+            r, _, _ = select.select(inputs, [], [], 0.5)
             if m.sock in r:
                 data = m.sock.recv(65536)
                 if not data:
@@ -32,7 +33,10 @@ def bridge(m):
                 os.write(sys.stdout.fileno(), data)
             if fd in r:
                 data = os.read(fd, 1024)
-                if not data or QUIT in data:
+                if not data:  # input closed (not a terminal): keep showing output
+                    inputs.remove(fd)
+                    continue
+                if QUIT in data:
                     break
                 m.sock.sendall(data)
     finally:
