@@ -11,12 +11,8 @@
  * Context: VMX root, interrupts off except in hw_irq_window().
  */
 #define pr_fmt(fmt) "vm: " fmt
-#include "errcode.h"
-#include "frame.h"
 #include "hw.h"
-#include "lib.h"
 #include "log.h"
-#include "tsc.h"
 #include "vintr.h"
 #include "vlapic.h"
 #include "vmexit.h"

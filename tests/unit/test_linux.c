@@ -23,6 +23,7 @@
 #include <string.h>
 
 #include "console_fake.h"
+#include "ram_fake.h"
 #include "errcode.h"
 #include "frame.h"
 #include "gmem.h"
@@ -97,7 +98,7 @@ static void guest_resize(uint64_t size)
 
 static int group_setup(void **state)
 {
-	pool = aligned_alloc(MiB(2), HOST_POOL);
+	pool = fake_ram_alloc(HOST_POOL);
 	return pool ? 0 : -1;
 }
 
@@ -109,11 +110,7 @@ static int group_teardown(void **state)
 
 static int setup(void **state)
 {
-	struct boot_info bi = { 0 };
-
-	bi.mmap[bi.nr_mmap++] = (struct mem_range){ ptr_to_hpa(pool), HOST_POOL, MEM_USABLE };
-	assert_int_equal(frame_init(&bi, NULL, 0, 0), 0);
-	kalloc_init();
+	assert_int_equal(fake_ram_reset(pool, HOST_POOL), 0);
 	assert_int_equal(gmem_init(&gm, GUEST_RAM), 0);
 	for (size_t i = 0; i < sizeof(initrd); i++)
 		initrd[i] = (uint8_t)(i * 13 + 1);
