@@ -27,7 +27,7 @@ DRIVERS_PURE := drivers/uart.c drivers/acpi.c drivers/tsc.c drivers/lapic.c \
 	drivers/pit.c drivers/power.c
 DRIVERS_IMAGE := drivers/hw_x86.c drivers/console.c drivers/pic.c
 SHELL_PURE := shell/shell.c shell/line.c shell/cmd_core.c
-VMX_PURE := vmx/caps.c vmx/cpu_cmd.c vmx/vmcs.c vmx/vmcs_setup.c vmx/exit.c vmx/exit_cr.c vmx/cpuid.c vmx/msr.c vmx/vm.c
+VMX_PURE := vmx/caps.c vmx/cpu_cmd.c vmx/vmcs.c vmx/vmcs_setup.c vmx/exit.c vmx/exit_cr.c vmx/cpuid.c vmx/msr.c vmx/vm.c vmx/mmio.c
 VMX_IMAGE := vmx/entry.S vmx/vmx_hw.c vmx/host_state.c vmx/launch.c vmx/run.c
 EPT_PURE := ept/ept.c ept/fault.c
 SHADOW_PURE :=

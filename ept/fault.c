@@ -52,12 +52,8 @@ int ept_handle_violation(struct vm *vm, struct vmexit *e)
 	int err;
 
 	vm->stats.ept_violations[ept_violation_kind(e->qual)]++;
-	if (!gmem_contains(&vm->mem, e->gpa)) {
-		vm_stop(vm, "guest %s at gpa 0x%lx, outside its %lu MiB of RAM and no device "
-			"there (RIP 0x%lx)", access_name(e->qual), e->gpa.v,
-			vm->mem.size >> 20, vmcs_get(GUEST_RIP));
-		return -EFAULT;
-	}
+	if (!gmem_contains(&vm->mem, e->gpa))
+		return mmio_handle_violation(vm, e);
 	err = ept_map_gfn(vm, gfn);
 	/* Already mapped RWX: a repeated or spurious violation; just resume. */
 	if (err == -EEXIST)

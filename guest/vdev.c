@@ -82,6 +82,43 @@ int vdev_register_msr(struct vdev_table *t, const struct msr_handler *h)
 	return 0;
 }
 
+/*
+ * vdev_register_mmio: as vdev_register_pio, for guest-physical ranges;
+ * -EINVAL for an empty range, one that wraps, or a missing handler.
+ */
+int vdev_register_mmio(struct vdev_table *t, const struct mmio_handler *h)
+{
+	if (!h || h->size == 0 || h->base.v + h->size < h->base.v || !h->read || !h->write) {
+		pr_err("bad MMIO range for %s\n", h && h->name ? h->name : "?");
+		return -EINVAL;
+	}
+	for (unsigned int i = 0; i < t->nr_mmio; i++) {
+		const struct mmio_handler *o = &t->mmio[i];
+		if (ranges_overlap(h->base.v, h->size, o->base.v, o->size)) {
+			pr_err("%s MMIO 0x%lx+0x%lx overlaps %s\n", h->name, h->base.v, h->size,
+			       o->name);
+			return -EEXIST;
+		}
+	}
+	if (t->nr_mmio == VDEV_MAX_MMIO) {
+		pr_err("no room for %s: %u MMIO ranges\n", h->name, VDEV_MAX_MMIO);
+		return -ENOSPC;
+	}
+	t->mmio[t->nr_mmio++] = *h;
+	return 0;
+}
+
+/* vdev_find_mmio: the handler whose range holds gpa a, or NULL. */
+const struct mmio_handler *vdev_find_mmio(const struct vdev_table *t, gpa_t a)
+{
+	for (unsigned int i = 0; i < t->nr_mmio; i++) {
+		const struct mmio_handler *h = &t->mmio[i];
+		if (a.v >= h->base.v && a.v - h->base.v < h->size)
+			return h;
+	}
+	return NULL;
+}
+
 /* vdev_find_pio: the handler whose range holds `port`, or NULL. */
 const struct pio_handler *vdev_find_pio(const struct vdev_table *t, uint16_t port)
 {

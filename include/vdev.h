@@ -46,14 +46,34 @@ struct msr_handler {
 	void *dev;
 };
 
+/*
+ * MMIO: a guest-physical range outside guest RAM that a device decodes
+ * (the I/O APIC's page). The range stays unmapped in the EPT, so every
+ * access exits as an EPT violation; the instruction is decoded and the
+ * device sees one access of 1, 2, 4 or 8 bytes at `offset` from base.
+ * Return 0, or -E* to have the access logged (rate-limited) and treated
+ * as unclaimed (reads all ones, writes dropped).
+ */
+struct mmio_handler {
+	const char *name;
+	gpa_t base;
+	uint64_t size;
+	int (*read)(void *dev, uint64_t offset, unsigned int size, uint64_t *val);
+	int (*write)(void *dev, uint64_t offset, unsigned int size, uint64_t val);
+	void *dev;
+};
+
 #define VDEV_MAX_PIO 32
 #define VDEV_MAX_MSR 16
+#define VDEV_MAX_MMIO 4
 
 struct vdev_table {
 	struct pio_handler pio[VDEV_MAX_PIO];
 	unsigned int nr_pio;
 	struct msr_handler msr[VDEV_MAX_MSR];
 	unsigned int nr_msr;
+	struct mmio_handler mmio[VDEV_MAX_MMIO];
+	unsigned int nr_mmio;
 };
 
 /* Registration: -ENOSPC when the table is full, -EEXIST on overlap. */
@@ -61,6 +81,10 @@ int vdev_register_pio(struct vdev_table *t, const struct pio_handler *h);
 int vdev_register_msr(struct vdev_table *t, const struct msr_handler *h);
 const struct pio_handler *vdev_find_pio(const struct vdev_table *t, uint16_t port);
 const struct msr_handler *vdev_find_msr(const struct vdev_table *t, uint32_t msr);
+/* vdev_register_mmio: also -EINVAL for an empty or wrapping range. */
+int vdev_register_mmio(struct vdev_table *t, const struct mmio_handler *h);
+/* vdev_find_mmio: the handler whose range holds a, or NULL. */
+const struct mmio_handler *vdev_find_mmio(const struct vdev_table *t, gpa_t a);
 
 /*
  * pio_dispatch / msr_dispatch: what the exit handlers call. An unclaimed

@@ -43,6 +43,13 @@ int guest_msr_write(struct vm *vm, uint32_t msr, uint64_t val);
 /* EPT violation: back guest RAM on demand; stop the guest on anything else. */
 int ept_handle_violation(struct vm *vm, struct vmexit *e);
 int ept_handle_misconfig(struct vm *vm, struct vmexit *e);
+/*
+ * mmio_handle_violation: an EPT violation outside guest RAM: emulate the
+ * instruction against the device registered there (vdev_find_mmio), or
+ * stop the guest with a diagnostic when no device decodes the address or
+ * the instruction is not one Pagoda emulates.
+ */
+int mmio_handle_violation(struct vm *vm, struct vmexit *e);
 /* Dump registers and key VMCS fields (the shell's `regs` and failures). */
 void vcpu_dump(struct vm *vm);
 

@@ -141,6 +141,59 @@ static void test_register_and_find(void **state)
 	assert_int_equal(vdev_register_pio(&t, &h), -ENOSPC);
 }
 
+static int mmio_rd(void *dev, uint64_t off, unsigned int size, uint64_t *val)
+{
+	(void)dev;
+	*val = off + size;
+	return 0;
+}
+
+static int mmio_wr(void *dev, uint64_t off, unsigned int size, uint64_t val)
+{
+	(void)dev, (void)off, (void)size, (void)val;
+	return 0;
+}
+
+static void test_register_mmio(void **state)
+{
+	struct mmio_handler h = { "ioapic", { 0xfec00000 }, 0x1000, mmio_rd, mmio_wr, NULL };
+
+	(void)state;
+	assert_int_equal(vdev_register_mmio(&t, &h), 0);
+	h.name = "overlap";
+	h.base.v = 0xfec00fff;
+	h.size = 1;
+	assert_int_equal(vdev_register_mmio(&t, &h), -EEXIST);
+	h.base.v = 0xfebff000;
+	h.size = 0x1001;
+	assert_int_equal(vdev_register_mmio(&t, &h), -EEXIST);
+	h.size = 0x1000; /* adjacent below */
+	assert_int_equal(vdev_register_mmio(&t, &h), 0);
+	h.base.v = ~0ull - 0xfff; /* wraps past 2^64 */
+	h.size = 0x2000;
+	assert_int_equal(vdev_register_mmio(&t, &h), -EINVAL);
+	h.base.v = 0x1000;
+	h.size = 0;
+	assert_int_equal(vdev_register_mmio(&t, &h), -EINVAL);
+	h.size = 0x1000;
+	h.read = NULL;
+	assert_int_equal(vdev_register_mmio(&t, &h), -EINVAL);
+	assert_int_equal(vdev_register_mmio(&t, NULL), -EINVAL);
+	h.read = mmio_rd;
+	for (unsigned int i = t.nr_mmio; i < VDEV_MAX_MMIO; i++) {
+		h.base.v = 0x10000 * (i + 1);
+		assert_int_equal(vdev_register_mmio(&t, &h), 0);
+	}
+	h.base.v = 0x100000;
+	assert_int_equal(vdev_register_mmio(&t, &h), -ENOSPC);
+
+	assert_null(vdev_find_mmio(&t, (gpa_t){ 0xfebfefff }));
+	assert_string_equal(vdev_find_mmio(&t, (gpa_t){ 0xfebff000 })->name, "overlap");
+	assert_string_equal(vdev_find_mmio(&t, (gpa_t){ 0xfec00000 })->name, "ioapic");
+	assert_string_equal(vdev_find_mmio(&t, (gpa_t){ 0xfec00fff })->name, "ioapic");
+	assert_null(vdev_find_mmio(&t, (gpa_t){ 0xfec01000 }));
+}
+
 static void test_dispatch_sizes(void **state)
 {
 	struct pio_handler h = { "dev", 0x500, 4, dev_read, dev_write, NULL };
@@ -539,6 +592,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup(test_unclaimed_ports, setup_table),
 		cmocka_unit_test_setup(test_register_and_find, setup_table),
+		cmocka_unit_test_setup(test_register_mmio, setup_table),
 		cmocka_unit_test_setup(test_dispatch_sizes, setup_table),
 		cmocka_unit_test_setup(test_msr_dispatch, setup_table),
 		cmocka_unit_test_setup(test_rtc_read_across_uip, setup_cmos),
