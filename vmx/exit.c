@@ -250,12 +250,44 @@ static void read_exit(struct vmexit *e)
 		e->gpa = gpa(vmcs_get(GUEST_PHYSICAL_ADDRESS));
 }
 
+/*
+ * nmi_unblocked_by_iret: the exit interrupted an IRET that had already
+ * unblocked virtual NMIs (exit qualification bit 12 for EPT violations,
+ * interruption-information bit 12 for exceptions), with no event being
+ * delivered. The IRET runs again after the exit is handled, so NMIs must
+ * be blocked until then, or an NMI could nest inside the guest's handler.
+ */
+static bool nmi_unblocked_by_iret(const struct vm *vm, const struct vmexit *e)
+{
+	bool unblocked;
+
+	if (!(vm->vcpu.pin_ctls & PIN_BASED_VIRTUAL_NMIS))
+		return false;
+	if (e->reason == EXIT_REASON_EPT_VIOLATION)
+		unblocked = e->qual & EPT_VIOLATION_NMI_UNBLOCKING;
+	else if (e->reason == EXIT_REASON_EXCEPTION_NMI)
+		unblocked = (e->intr_info & INTR_INFO_VALID_MASK) &&
+			    (e->intr_info & INTR_INFO_UNBLOCK_NMI);
+	else
+		return false;
+	return unblocked && !(vmcs_get(IDT_VECTORING_INFO_FIELD) & INTR_INFO_VALID_MASK);
+}
+
+/* SDM "Resuming Guest Software after Handling an Exception": re-block NMIs. */
+static void restore_nmi_blocking(struct vm *vm, const struct vmexit *e)
+{
+	if (nmi_unblocked_by_iret(vm, e))
+		vmcs_write64(GUEST_INTERRUPTIBILITY_INFO,
+			   vmcs_get(GUEST_INTERRUPTIBILITY_INFO) | GUEST_INTR_STATE_NMI);
+}
+
 int vmx_handle_exit(struct vm *vm)
 {
 	struct vmexit e;
 	exit_handler_t h;
 
 	read_exit(&e);
+	restore_nmi_blocking(vm, &e);
 	vm->stats.exits++;
 	if (e.reason < EXIT_REASON_MAX)
 		vm->stats.exits_by_reason[e.reason]++;

@@ -127,6 +127,37 @@ static void test_triple_fault_and_failed_entry(void **state)
 	assert_non_null(strstr(vm.stop_reason, "VM entry failed"));
 }
 
+/* An exit in the middle of an IRET that unblocked NMIs re-blocks them (virtual NMIs only). */
+static void test_nmi_blocking_restored_after_iret(void **state)
+{
+	uint32_t pf = INTR_INFO_VALID_MASK | INTR_INFO_UNBLOCK_NMI | (3u << 8) | 14;
+
+	vm.vcpu.pin_ctls = PIN_BASED_VIRTUAL_NMIS;
+	fake_vmcs_set(VM_EXIT_INTR_INFO, pf);
+	exit_with(EXIT_REASON_EXCEPTION_NMI, 0, 0);
+	assert_true(fake_vmcs_get(GUEST_INTERRUPTIBILITY_INFO) & GUEST_INTR_STATE_NMI);
+
+	/* An event was being delivered: the IRET did not complete its unblocking. */
+	fake_vmcs_set(GUEST_INTERRUPTIBILITY_INFO, 0);
+	fake_vmcs_set(IDT_VECTORING_INFO_FIELD, INTR_INFO_VALID_MASK | 0x20);
+	exit_with(EXIT_REASON_EXCEPTION_NMI, 0, 0);
+	assert_int_equal(fake_vmcs_get(GUEST_INTERRUPTIBILITY_INFO), 0);
+
+	/* EPT violation: the bit is in the qualification (the gpa is outside RAM here). */
+	fake_vmcs_set(IDT_VECTORING_INFO_FIELD, 0);
+	fake_vmcs_set(VM_EXIT_INTR_INFO, 0);
+	exit_with(EXIT_REASON_EPT_VIOLATION, EPT_VIOLATION_NMI_UNBLOCKING | 1, 0);
+	assert_true(fake_vmcs_get(GUEST_INTERRUPTIBILITY_INFO) & GUEST_INTR_STATE_NMI);
+
+	/* Without virtual NMIs the bit means nothing. */
+	vm.state = VM_RUNNING;
+	vm.vcpu.pin_ctls = 0;
+	fake_vmcs_set(GUEST_INTERRUPTIBILITY_INFO, 0);
+	exit_with(EXIT_REASON_EPT_VIOLATION, EPT_VIOLATION_NMI_UNBLOCKING | 1, 0);
+	assert_int_equal(fake_vmcs_get(GUEST_INTERRUPTIBILITY_INFO), 0);
+	(void)state;
+}
+
 static void test_msr_policy(void **state)
 {
 	uint64_t v;
@@ -234,6 +265,7 @@ int main(void)
 		cmocka_unit_test_setup(test_vmcall_enosys, setup),
 		cmocka_unit_test_setup(test_unknown_exit_stops_guest_only, setup),
 		cmocka_unit_test_setup(test_triple_fault_and_failed_entry, setup),
+		cmocka_unit_test_setup(test_nmi_blocking_restored_after_iret, setup),
 		cmocka_unit_test_setup(test_msr_policy, setup),
 		cmocka_unit_test_setup(test_msr_exits_inject_gp, setup),
 		cmocka_unit_test_setup(test_io_exits, setup),
