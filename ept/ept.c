@@ -227,6 +227,96 @@ int ept_unmap(struct ept *ept, gpa_t gpa, bool *flush)
 	return 0;
 }
 
+/* ---- collapsing a page table into a 2M leaf ---- */
+
+/* What a 4K leaf must share with its part of the 2M leaf replacing it. */
+#define EPTE_COLLAPSE_MATCH (EPTE_ADDR_MASK | EPTE_PERM_MASK | EPTE_MT_MASK | EPTE_IPAT)
+
+/*
+ * collapse_find: the PDE for gpa, when it points to a page table. Returns
+ * 0 with *pdep and *table, -ENOENT (nothing there), -EEXIST (a large leaf
+ * maps gpa) or -EINVAL (gpa beyond 48 bits, logged).
+ */
+static int collapse_find(struct ept *ept, gpa_t gpa, uint64_t **pdep, hpa_t *table)
+{
+	struct pt_walk_result res;
+	int err = ept_walk(ept, gpa, &res);
+
+	if (err == -EINVAL) {
+		pr_err("collapse gpa 0x%llx: out of range\n", (unsigned long long)gpa.v);
+		return err;
+	}
+	/* The walk reached a PTE, present or not: the PDE is a table entry. */
+	if (res.level != PG_LEVEL_4K)
+		return err ? err : -EEXIST;
+	*pdep = res.lvl[PG_LEVEL_2M].ptep;
+	*table = hpa(pt_entry_addr(&ept_format, res.lvl[PG_LEVEL_2M].e, PG_LEVEL_2M));
+	return 0;
+}
+
+/*
+ * collapse_check: do the present 4K leaves of table t agree with the 2M
+ * leaf? Returns how many are present, with their A/D flags ORed into *ad,
+ * or -EBUSY (the first that disagrees is logged).
+ */
+static int collapse_check(const uint64_t *t, epte_t leaf, uint64_t *ad)
+{
+	uint64_t attrs = leaf.v & (EPTE_PERM_MASK | EPTE_MT_MASK | EPTE_IPAT);
+	int nr = 0;
+
+	for (unsigned int i = 0; i < PT_ENTRIES; i++) {
+		uint64_t e = pt_read(&t[i]);
+		uint64_t want = ((leaf.v & EPTE_ADDR_MASK) + ((uint64_t)i << PAGE_SHIFT)) | attrs;
+
+		if (!epte_is_present((epte_t){ e }))
+			continue;
+		if ((e & EPTE_COLLAPSE_MATCH) != want) {
+			pr_err("collapse: PTE[%u] 0x%llx differs from the 2M leaf (0x%llx)\n", i,
+			       (unsigned long long)e, (unsigned long long)want);
+			return -EBUSY;
+		}
+		*ad |= e & (EPTE_A | EPTE_D);
+		nr++;
+	}
+	return nr;
+}
+
+int ept_collapse(struct ept *ept, gpa_t gpa, hpa_t hpa, unsigned int perms,
+		 unsigned int memtype, bool *flush)
+{
+	epte_t leaf = epte_make_leaf(hpa, perms, memtype, PG_LEVEL_2M);
+	const char *why = ept_leaf_check(PG_LEVEL_2M, perms, memtype, leaf);
+	uint64_t ad = 0, *pdep;
+	hpa_t table;
+	int err, nr;
+
+	*flush = false;
+	if (!why && (!IS_ALIGNED(gpa.v | hpa.v, HUGE_2M_SIZE) || (hpa.v & ~EPTE_ADDR_MASK)))
+		why = "gpa or hpa not 2 MiB-aligned";
+	if (why) {
+		pr_err("collapse gpa 0x%llx -> hpa 0x%llx perms 0x%x mt %u: %s\n",
+		       (unsigned long long)gpa.v, (unsigned long long)hpa.v, perms, memtype, why);
+		return -EINVAL;
+	}
+	err = collapse_find(ept, gpa, &pdep, &table);
+	if (err)
+		return err;
+	nr = collapse_check(hpa_to_ptr(table), leaf, &ad);
+	if (nr < 0)
+		return nr;
+	pt_write(pdep, leaf.v | ad);
+	/* Freed before the caller's INVEPT: the CPU may still cache the table,
+	 * but nothing walks it until the next VM entry, which the INVEPT
+	 * precedes (one CPU; SDM "Guidelines for Use of the INVEPT
+	 * Instruction": changing bit 7 of a PDE needs single-context INVEPT). */
+	ept->pt.ops->free(ept->pt.ctx, table);
+	ept->pt.nr_tables--;
+	ept->nr_leaves[PG_LEVEL_4K] -= (unsigned long)nr;
+	ept->nr_leaves[PG_LEVEL_2M]++;
+	*flush = true;
+	return 0;
+}
+
 int ept_walk(const struct ept *ept, gpa_t gpa, struct pt_walk_result *res)
 {
 	return pt_walk(&ept_format, ept->pt.root, gpa.v, res);

@@ -11,10 +11,15 @@
  *   3. find or allocate the backing host frame in the gfn -> hfn map
  *      (KVM: kvm_faultin_pfn / hva_to_pfn; here there is no host page
  *      table, the map is ours);
- *   4. install the leaf in the EPT (KVM: kvm_tdp_mmu_map), RWX, WB.
+ *   4. install the leaf in the EPT (KVM: kvm_tdp_mmu_map), RWX, WB: one
+ *      2 MiB leaf when gmem says the gfn's whole region is backed by one
+ *      reserved block in order (KVM: the max mapping level from
+ *      kvm_mmu_max_mapping_level), else a 4K leaf.
  * No INVEPT is needed after making a not-present entry present: the CPU
  * does not cache not-present EPT translations (SDM "Caching Translation
- * Information"); only removals and permission reductions need one.
+ * Information"). The one change here that needs it is a collapse: a PDE
+ * that pointed to a page table becomes a 2M leaf (bit 7 changes), so one
+ * single-context INVEPT follows it before the guest runs again.
  *
  * Context: VMX root, interrupts off; pure (host-testable).
  */
@@ -23,6 +28,13 @@
 #include "ept.h"
 #include "log.h"
 #include "vmexit.h"
+#include "vmx.h"
+#include "vmx_defs.h"
+#include "vmx_hw.h"
+
+/* INVEPT types (SDM "INVEPT"; Linux VMX_EPT_EXTENT_CONTEXT / _GLOBAL). */
+#define INVEPT_SINGLE_CONTEXT 1UL
+#define INVEPT_ALL_CONTEXT 2UL
 
 static const char *access_name(uint64_t qual)
 {
@@ -31,10 +43,58 @@ static const char *access_name(uint64_t qual)
 	return qual & EPT_VIOLATION_ACC_WRITE ? "write" : "read";
 }
 
-/* ept_map_gfn: back gfn (allocating on first touch) and map it 4K RWX WB. */
+/*
+ * ept_flush: drop what the CPU cached from this guest's EPT, before it
+ * runs again: single-context when the CPU has it, else all-context (one
+ * guest: the same effect). Returns 0, or -EIO (logged) when INVEPT fails.
+ */
+static int ept_flush(struct vm *vm)
+{
+	bool single = vmx_ept_vpid_cap(&vmx_caps, VMX_EPT_EXTENT_CONTEXT_BIT);
+	int err = hw_invept(single ? INVEPT_SINGLE_CONTEXT : INVEPT_ALL_CONTEXT,
+			    ept_eptp(&vm->ept));
+
+	vm->stats.ept_flushes++;
+	if (err)
+		pr_err("INVEPT %s-context of eptp 0x%lx failed\n", single ? "single" : "all",
+		       ept_eptp(&vm->ept));
+	return err;
+}
+
+/*
+ * ept_map_huge: map gfn's 2 MiB region to block with one leaf: directly
+ * when nothing is mapped there, else by collapsing its 4K table (then one
+ * INVEPT). Returns 0, -EEXIST (a 2M leaf is there already), -EBUSY (a 4K
+ * leaf there differs: keep 4K), or another ept_map/ept_flush error.
+ */
+static int ept_map_huge(struct vm *vm, gfn_t gfn, hfn_t block)
+{
+	gpa_t base = gpa(ALIGN_DOWN(gfn_to_gpa(gfn).v, HUGE_2M_SIZE));
+	bool flush = false;
+	int err = ept_map(&vm->ept, base, hfn_to_hpa(block), PG_LEVEL_2M, EPTE_RWX, EPT_MT_WB);
+
+	if (err == -EEXIST) {
+		err = ept_collapse(&vm->ept, base, hfn_to_hpa(block), EPTE_RWX, EPT_MT_WB, &flush);
+		vm->stats.promotions += !err;
+	}
+	if (err)
+		return err;
+	vm->stats.large_maps++;
+	return flush ? ept_flush(vm) : 0;
+}
+
+/* 2M EPT leaves are legal only when the CPU reports them (else PDE bit 7
+ * is reserved: a misconfiguration). */
+static bool ept_huge_ok(void)
+{
+	return vmx_ept_vpid_cap(&vmx_caps, VMX_EPT_2MB_PAGE_BIT);
+}
+
+/* ept_map_gfn: back gfn (allocating on first touch) and map it RWX WB,
+ * with its whole region when that is backed by one block. */
 static int ept_map_gfn(struct vm *vm, gfn_t gfn)
 {
-	hfn_t hfn;
+	hfn_t hfn, block;
 	bool fresh;
 	int err = gmem_backing(&vm->mem, gfn, true, &hfn, &fresh);
 
@@ -42,6 +102,11 @@ static int ept_map_gfn(struct vm *vm, gfn_t gfn)
 		return err;
 	if (fresh)
 		vm->stats.frames_backed++;
+	if (ept_huge_ok() && !gmem_huge_backing(&vm->mem, gfn, &block)) {
+		err = ept_map_huge(vm, gfn, block);
+		if (err != -EBUSY)
+			return err;
+	}
 	return ept_map(&vm->ept, gfn_to_gpa(gfn), hfn_to_hpa(hfn), PG_LEVEL_4K, EPTE_RWX,
 		       EPT_MT_WB);
 }

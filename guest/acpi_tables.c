@@ -2,7 +2,8 @@
  * acpi_tables.c - build the guest's ACPI tables in its reserved BIOS area.
  *
  * Just enough ACPI for an unmodified Linux: a MADT (so it takes the
- * x2APIC driver and knows there is no I/O APIC), a FADT describing the
+ * x2APIC driver and finds the I/O APIC of guest/vioapic.c, with ISA IRQ 0
+ * on GSI 2 and the SCI level-triggered), a FADT describing the
  * PM block of guest/vpm.c, the 0xcf9 reset register and the legacy
  * devices, a FACS (required when the platform is not hardware-reduced)
  * and a DSDT whose only object is \_S5, so "poweroff" works. Each table is
@@ -14,6 +15,11 @@
  * in, and Linux registers a CPU once per entry, so listing the one CPU in
  * both forms would count it twice. Its NMI entry is the matching type 4.
  *
+ * Why the SCI gets an override to itself: without one, Linux takes the
+ * SCI as level, active-low (the ACPI default), and an idle line (low,
+ * vpm.c never raises it) would be asserted for ever on the I/O APIC. The
+ * override says level, active-high, as QEMU's tables do for IRQ 9.
+ *
  * Context: pure, host-testable (guest memory through gmem).
  */
 #define pr_fmt(fmt) "guest-acpi: " fmt
@@ -23,6 +29,8 @@
 #include "lib.h"
 #include "log.h"
 #include "vcmos.h"
+#include "vioapic.h"
+#include "virq.h"
 #include "vmisc.h"
 #include "vpm.h"
 
@@ -35,6 +43,11 @@
 #define LAPIC_GPA 0xfee00000u
 #define MADT_ALL_CPUS 0xff /* LAPIC NMI entry: applies to every processor */
 #define MADT_LINT1 1
+#define MADT_ISA_BUS 0
+/* Interrupt Source Override flags (MPS INTI): polarity bits 1:0, trigger bits 3:2. */
+#define MADT_INTI_CONFORMING 0x0 /* the bus's own: ISA is edge, active-high */
+#define MADT_INTI_ACTIVE_HIGH 0x1
+#define MADT_INTI_LEVEL (0x3 << 2)
 /* Latencies above these say C2 and C3 do not exist (FADT P_LVL2_LAT, P_LVL3_LAT). */
 #define FADT_NO_C2_LAT 101
 #define FADT_NO_C3_LAT 1001
@@ -62,9 +75,12 @@ static_assert(sizeof(struct guest_xsdt) == 52, "XSDT with 2 entries is 52 bytes"
 struct guest_madt {
 	struct acpi_madt madt;
 	struct acpi_madt_lapic lapic;
+	struct acpi_madt_ioapic ioapic;
+	struct acpi_madt_iso iso_timer; /* ISA IRQ 0 -> GSI 2 */
+	struct acpi_madt_iso iso_sci; /* ISA IRQ 9 -> GSI 9, level, active-high */
 	struct acpi_madt_lapic_nmi nmi;
 } __packed;
-static_assert(sizeof(struct guest_madt) == 58, "MADT with 2 entries is 58 bytes");
+static_assert(sizeof(struct guest_madt) == 90, "MADT with 5 entries is 90 bytes");
 
 /*
  * The DSDT's whole AML body: Name (_S5, Package () { 5, 5, 0, 0 })
@@ -205,7 +221,20 @@ static int write_fadt(struct gmem *gm)
 	return write_sdt(gm, GUEST_ACPI_FADT_GPA, &f.hdr);
 }
 
-/* PCAT_COMPAT: the 8259s exist; with no I/O APIC entry they reach LINT0. */
+static struct acpi_madt_iso madt_iso(uint8_t irq, uint16_t flags)
+{
+	return (struct acpi_madt_iso){ .h = { ACPI_MADT_ISO, sizeof(struct acpi_madt_iso) },
+				       .bus = MADT_ISA_BUS,
+				       .source = irq,
+				       .gsi = (uint32_t)virq_isa_to_gsi(irq),
+				       .flags = flags };
+}
+
+/*
+ * PCAT_COMPAT: the 8259s exist too (Linux masks them and uses the I/O
+ * APIC). The overrides say what guest/virq.c wires: IRQ 0 on GSI 2; every
+ * other ISA IRQ is identity-mapped, edge, active-high, so needs none.
+ */
 static int write_madt(struct gmem *gm)
 {
 	struct guest_madt m = { 0 };
@@ -217,6 +246,12 @@ static int write_madt(struct gmem *gm)
 					    .uid = 0,
 					    .apic_id = 0,
 					    .flags = ACPI_MADT_ENABLED };
+	m.ioapic = (struct acpi_madt_ioapic){ .h = { ACPI_MADT_IOAPIC, sizeof(m.ioapic) },
+					      .id = VIOAPIC_ID,
+					      .address = (uint32_t)VIOAPIC_BASE_GPA,
+					      .gsi_base = 0 };
+	m.iso_timer = madt_iso(0, MADT_INTI_CONFORMING);
+	m.iso_sci = madt_iso(GUEST_ACPI_SCI_IRQ, MADT_INTI_LEVEL | MADT_INTI_ACTIVE_HIGH);
 	m.nmi = (struct acpi_madt_lapic_nmi){ .h = { ACPI_MADT_LAPIC_NMI, sizeof(m.nmi) },
 					      .uid = MADT_ALL_CPUS,
 					      .flags = 0, /* bus-conforming polarity and trigger */

@@ -2,10 +2,14 @@
  * platform.c - the guest's virtual platform: which devices exist, where,
  * and how they are wired (IRQ lines, clocks, reset and exit callbacks).
  *
- * The platform is a PC with no PCI devices and no ACPI: two 8259 PICs
- * feeding the x2APIC's LINT0 (virtual wire), an 8254 PIT on IRQ 0, a
- * 16550 on 0x3f8 / IRQ 4, the CMOS RTC, and the ports firmware and Linux
- * poke. Nothing is passed through, so every guest frame stays Pagoda's.
+ * The platform is a PC with no PCI devices: two 8259 PICs feeding the
+ * x2APIC's LINT0 (virtual wire), an I/O APIC at 0xfec00000 delivering to
+ * the x2APIC, an 8254 PIT on ISA IRQ 0, a 16550 on 0x3f8 / IRQ 4, the
+ * CMOS RTC, the ACPI PM block, and the ports firmware and Linux poke.
+ * Devices drive ISA IRQ lines through the router (guest/virq.c), which
+ * takes each line to both the 8259s and the I/O APIC, so the guest may
+ * use either. Nothing is passed through, so every guest frame stays
+ * Pagoda's.
  *
  * Context: pure, host-testable.
  */
@@ -18,6 +22,8 @@
 #include "shell.h"
 #include "vcmos.h"
 #include "vintr.h"
+#include "vioapic.h"
+#include "virq.h"
 #include "vlapic.h"
 #include "vmisc.h"
 #include "vpic.h"
@@ -66,29 +72,44 @@ static int alloc_devices(struct vm *vm)
 	vm->misc = kzalloc(sizeof(*vm->misc));
 	vm->lapic = kzalloc(sizeof(*vm->lapic));
 	vm->pm = kzalloc(sizeof(*vm->pm));
-	if (vm->pic && vm->pit && vm->uart && vm->cmos && vm->misc && vm->lapic && vm->pm)
+	vm->ioapic = kzalloc(sizeof(*vm->ioapic));
+	vm->virq = kzalloc(sizeof(*vm->virq));
+	if (vm->pic && vm->pit && vm->uart && vm->cmos && vm->misc && vm->lapic && vm->pm &&
+	    vm->ioapic && vm->virq)
 		return 0;
 	pr_err("no memory for the guest's devices\n");
 	return -ENOMEM;
 }
 
-int vm_platform_init(struct vm *vm)
+/* attach_irqchips: the PICs, the local APIC, the I/O APIC and the ISA router over them. */
+static int attach_irqchips(struct vm *vm)
 {
 	struct vlapic_clock clk;
 	struct vdev_table *t = &vm->vdev;
+	int err;
+
+	vlapic_clock_for_vm(&clk, vm);
+	err = vpic_attach(t, vm->pic);
+	err = err ?: vlapic_attach(vm->lapic, t, &clk);
+	/* After the local APIC: the I/O APIC hooks its EOI broadcast. */
+	err = err ?: vioapic_attach(t, vm->ioapic, vm->lapic);
+	if (!err)
+		virq_init(vm->virq, vm->pic, vm->ioapic);
+	return err;
+}
+
+int vm_platform_init(struct vm *vm)
+{
+	struct vdev_table *t = &vm->vdev;
 	int err = alloc_devices(vm);
 
-	err = err ?: vpic_attach(t, vm->pic);
-	err = err ?: vpit_attach(t, vm->pit, vm->pic, vm_clock, vm);
-	err = err ?: vuart_attach(t, vm->uart, COM1_PORT, vm->pic, GUEST_COM1_IRQ,
+	err = err ?: attach_irqchips(vm);
+	err = err ?: vpit_attach(t, vm->pit, vm->virq, vm_clock, vm);
+	err = err ?: vuart_attach(t, vm->uart, COM1_PORT, vm->virq, GUEST_COM1_IRQ,
 				  gconsole_guest_output, NULL);
 	err = err ?: vcmos_attach(t, vm->cmos, vm_clock, vm, vm->mem.size, RTC_EPOCH_2026_01_01);
 	err = err ?: vmisc_attach(t, vm->misc, guest_reset, guest_exit, vm);
 	err = err ?: vpm_attach(t, vm->pm, vm_clock, vm, guest_poweroff, vm);
-	if (!err) {
-		vlapic_clock_for_vm(&clk, vm);
-		err = vlapic_attach(vm->lapic, t, &clk);
-	}
 	if (err)
 		pr_err("attaching the guest's devices failed: %s\n", err_name(err));
 	return err;
@@ -120,6 +141,8 @@ static int cmd_devices(int argc, char **argv)
 		return 0;
 	}
 	print_pic(vm->pic);
+	vioapic_dump(vm->ioapic);
+	virq_dump(vm->virq);
 	printk("pit: %lu IRQ0 edges, %lu periods missed\n", vm->pit->stats.irqs,
 	       vm->pit->stats.missed);
 	printk("uart 0x%x irq %u: ier %02x mcr %02x lcr %02x rx %u queued, tx %lu rx %lu "
@@ -129,4 +152,5 @@ static int cmd_devices(int argc, char **argv)
 	printk("interrupt to inject next: %d\n", vintr_pending(vm));
 	return 0;
 }
-SHELL_COMMAND(devices, "devices", "the guest's PIC, PIT and UART state", cmd_devices);
+SHELL_COMMAND(devices, "devices", "the guest's PIC, I/O APIC, IRQ lines, PIT and UART state",
+	      cmd_devices);

@@ -34,6 +34,7 @@
 	 APIC_INT_LEVELTRIG | APIC_SHORT_MASK | GENMASK(63, 32))
 #define APIC_LVR_VALUE (APIC_VERSION | ((VLAPIC_NR_LVT - 1ULL) << 16))
 #define APIC_BROADCAST 0xffffffffu
+#define IOAPIC_MSG_BROADCAST 0xff /* an 8-bit (xAPIC-format) destination: everyone */
 #define FIRST_LEGAL_VECTOR 16 /* 0-15 are exceptions: "illegal vector" (ESR) */
 #define NSEC_PER_MSEC 1000000ULL
 
@@ -106,6 +107,8 @@ static void regs_reset(struct vlapic *a)
 	a->apic_base = keep.apic_base;
 	a->id = keep.id;
 	a->clock = keep.clock;
+	a->eoi_fn = keep.eoi_fn;
+	a->eoi_ctx = keep.eoi_ctx;
 	a->stats = keep.stats;
 	a->svr = 0xff;
 	for (int i = 0; i < VLAPIC_NR_LVT; i++)
@@ -135,19 +138,49 @@ static void apic_error(struct vlapic *a, uint32_t esr_bits)
 		vec_set(a->irr, lvt & APIC_VECTOR_MASK);
 }
 
-void vlapic_set_irq(struct vlapic *a, uint8_t vector)
+bool vlapic_accept_irq(struct vlapic *a, uint8_t vector, bool level)
 {
 	if (!x2apic_mode(a) || !sw_enabled(a)) {
 		a->stats.dropped++;
-		return;
+		return false;
 	}
 	if (vector < FIRST_LEGAL_VECTOR) {
 		a->stats.dropped++;
 		apic_error(a, APIC_ESR_RECVILL);
-		return;
+		return false;
 	}
 	vec_set(a->irr, vector);
+	if (level)
+		vec_set(a->tmr, vector);
+	else
+		vec_clear(a->tmr, vector);
 	a->stats.accepted++;
+	return true;
+}
+
+void vlapic_set_irq(struct vlapic *a, uint8_t vector)
+{
+	vlapic_accept_irq(a, vector, false);
+}
+
+bool vlapic_match_dest(const struct vlapic *a, uint8_t dest, bool logical)
+{
+	uint32_t ldr = x2apic_ldr(a->id);
+
+	if (!x2apic_mode(a))
+		return false;
+	if (dest == IOAPIC_MSG_BROADCAST)
+		return true;
+	if (!logical)
+		return dest == a->id;
+	/* An 8-bit logical destination is cluster 0 with up to 8 members. */
+	return (ldr >> 16) == 0 && (ldr & dest) != 0;
+}
+
+void vlapic_set_eoi_listener(struct vlapic *a, vlapic_eoi_fn fn, void *ctx)
+{
+	a->eoi_fn = fn;
+	a->eoi_ctx = ctx;
 }
 
 /* PPR: the TPR, or the class of the highest in-service vector if that is higher. */
@@ -380,16 +413,26 @@ static int rd_ppr(struct vlapic *a, unsigned int reg, uint64_t *val)
 	return 0;
 }
 
-/* EOI: the highest in-service vector is done (edge only: no I/O APIC to tell). */
+/*
+ * EOI: the highest in-service vector is done. A level-triggered one (TMR
+ * set) is broadcast to the I/O APIC, after ISR is cleared: what it
+ * delivers again must be able to reach the CPU.
+ */
 static int wr_eoi(struct vlapic *a, unsigned int reg, uint64_t val)
 {
 	int v = vec_highest(a->isr);
 
 	if (val)
 		return refuse(a, "non-zero EOI", X2APIC_MSR(APIC_EOI));
-	if (v >= 0)
-		vec_clear(a->isr, (unsigned int)v);
 	a->stats.eois++;
+	if (v < 0)
+		return 0;
+	vec_clear(a->isr, (unsigned int)v);
+	if (vec_test(a->tmr, (unsigned int)v)) {
+		a->stats.level_eois++;
+		if (a->eoi_fn)
+			a->eoi_fn(a->eoi_ctx, (uint8_t)v);
+	}
 	return 0;
 }
 
@@ -819,12 +862,13 @@ static void print_lapic(const struct vlapic *a)
 	print_timer(a);
 	print_vectors("IRR", a->irr);
 	print_vectors("ISR", a->isr);
+	print_vectors("TMR", a->tmr);
 	printk("PIC through LINT0: %s; next vector %d\n", vlapic_lint0_extint(a) ? "yes" : "no",
 	       vlapic_pending(a));
 	printk("timer fires %lu, accepted %lu, dropped %lu, self-IPIs %lu, IPIs dropped %lu, "
-	       "EOIs %lu, #GP %lu\n",
+	       "EOIs %lu (level %lu), #GP %lu\n",
 	       s->timer_fires, s->accepted, s->dropped, s->self_ipis, s->ipis_dropped, s->eois,
-	       s->refused);
+	       s->level_eois, s->refused);
 }
 
 static int cmd_lapic(int argc, char **argv)

@@ -25,7 +25,7 @@
 
 #include "errcode.h"
 #include "log.h"
-#include "vpic.h"
+#include "virq.h"
 #include "vpit.h"
 
 #define NSEC_PER_SEC 1000000000ull
@@ -352,9 +352,9 @@ void vpit_tick(struct vpit *pit, uint64_t now_ns)
 		if (ch_mode(c) == 2 || ch_mode(c) == 3)
 			pit->stats.missed += d / c->count - pit->irq_ticks / c->count - 1;
 		pit->stats.irqs++;
-		if (pit->pic) {
-			vpic_set_irq(pit->pic, VPIT_IRQ, true);
-			vpic_set_irq(pit->pic, VPIT_IRQ, false);
+		if (pit->router) {
+			virq_set_isa(pit->router, VPIT_IRQ, true);
+			virq_set_isa(pit->router, VPIT_IRQ, false);
 		}
 	}
 	pit->irq_ticks = d;
@@ -383,7 +383,7 @@ void vpit_reset(struct vpit *pit)
 	pit->stats = (struct vpit_stats){ 0 };
 }
 
-int vpit_attach(struct vdev_table *t, struct vpit *pit, struct vpic *pic, vdev_clock_fn clock,
+int vpit_attach(struct vdev_table *t, struct vpit *pit, struct virq *router, vdev_clock_fn clock,
 		void *clock_ctx)
 {
 	const struct pio_handler h[] = {
@@ -392,7 +392,7 @@ int vpit_attach(struct vdev_table *t, struct vpit *pit, struct vpic *pic, vdev_c
 	};
 	int err;
 
-	pit->pic = pic;
+	pit->router = router;
 	pit->clock = clock;
 	pit->clock_ctx = clock_ctx;
 	vpit_reset(pit);

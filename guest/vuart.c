@@ -21,7 +21,7 @@
 
 #include "errcode.h"
 #include "lib.h"
-#include "vpic.h"
+#include "virq.h"
 #include "vuart.h"
 
 /* Without loopback the modem lines read as a DCE that is there and ready. */
@@ -82,8 +82,8 @@ static void update_irq(struct vuart *u)
 	if (level == u->irq_level)
 		return;
 	u->irq_level = level;
-	if (u->pic)
-		vpic_set_irq(u->pic, u->irq, level);
+	if (u->router)
+		virq_set_isa(u->router, u->irq, level);
 }
 
 static void rx_clear(struct vuart *u)
@@ -316,8 +316,8 @@ static int vuart_pio_write(void *dev, uint16_t port, unsigned int size, uint32_t
 
 void vuart_reset(struct vuart *u)
 {
-	if (u->irq_level && u->pic)
-		vpic_set_irq(u->pic, u->irq, false);
+	if (u->irq_level && u->router)
+		virq_set_isa(u->router, u->irq, false);
 	u->irq_level = false;
 	rx_clear(u);
 	memset(u->rx, 0, sizeof(u->rx));
@@ -328,7 +328,7 @@ void vuart_reset(struct vuart *u)
 	u->stats = (struct vuart_stats){ 0 };
 }
 
-int vuart_attach(struct vdev_table *t, struct vuart *u, uint16_t base, struct vpic *pic,
+int vuart_attach(struct vdev_table *t, struct vuart *u, uint16_t base, struct virq *router,
 		 unsigned int irq, vuart_tx_fn tx, void *tx_ctx)
 {
 	const struct pio_handler h = {
@@ -336,7 +336,7 @@ int vuart_attach(struct vdev_table *t, struct vuart *u, uint16_t base, struct vp
 	};
 
 	u->base = base;
-	u->pic = pic;
+	u->router = router;
 	u->irq = irq;
 	u->tx = tx;
 	u->tx_ctx = tx_ctx;

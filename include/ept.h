@@ -204,6 +204,21 @@ int ept_map(struct ept *ept, gpa_t gpa, hpa_t hpa, unsigned int level, unsigned 
 int ept_unmap(struct ept *ept, gpa_t gpa, bool *flush);
 
 /*
+ * ept_collapse: replace the page table under the PDE for gpa (2 MiB
+ * aligned) with one 2M leaf to hpa, perms, memtype (KVM: recovering a huge
+ * page in place). Every present 4K leaf of that table must already map its
+ * part of [hpa, hpa + 2 MiB) with the same perms and memtype, so no gpa
+ * changes translation or rights, only the page size; their accessed/dirty
+ * flags are kept on the new leaf. The table page is freed. Returns 0 with
+ * *flush true (the caller issues one INVEPT before the guest runs again:
+ * the CPU may hold the old PDE and PTEs), -ENOENT (no table there: use
+ * ept_map), -EEXIST (a 2M or 1G leaf already maps gpa), -EBUSY (a 4K leaf
+ * disagrees; logged), or -EINVAL (as ept_map).
+ */
+int ept_collapse(struct ept *ept, gpa_t gpa, hpa_t hpa, unsigned int perms,
+		 unsigned int memtype, bool *flush);
+
+/*
  * ept_lookup: translate gpa. Returns 0 with *hpa (offset included), *leaf
  * and *level (each may be NULL), -ENOENT when not mapped, or -EINVAL.
  */

@@ -5,16 +5,17 @@
  * Linux switches its APIC driver to x2APIC only after parsing a MADT, and
  * Pagoda's local APIC exists only as x2APIC MSRs, so a guest needs ACPI
  * even on this ISA-only platform. The tables describe exactly what
- * guest/platform.c attaches: one CPU with a local APIC, the 8259s (no I/O
- * APIC), the PM register block of guest/vpm.c, the 0xcf9 reset register of
- * guest/vmisc.c and the CMOS century byte of guest/vcmos.c.
+ * guest/platform.c attaches: one CPU with a local APIC, the 8259s, the
+ * I/O APIC of guest/vioapic.c with its ISA overrides, the PM register
+ * block of guest/vpm.c, the 0xcf9 reset register of guest/vmisc.c and the
+ * CMOS century byte of guest/vcmos.c.
  *
  * All of it sits in the first page of the reserved BIOS area, the RSDP at
  * its start so that the OS's scan of [0xe0000, 1 MiB) finds it too:
  *
  *   0xf0000  RSDP (36)     0xf0040  FACS (64, 64-byte aligned)
  *   0xf0080  RSDT (44)     0xf00c0  XSDT (52)
- *   0xf0100  FADT (276)    0xf0220  MADT (58)
+ *   0xf0100  FADT (276)    0xf0220  MADT (90)
  *   0xf0280  DSDT (50)
  *
  * Layouts are include/acpi.h's, plus the FACS, which Pagoda never reads

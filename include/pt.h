@@ -3,9 +3,10 @@
  *
  * The walker, the mapper and the iterators are generic (NOVA's and
  * Jailhouse's habit); a `struct pt_format` gives each format's bit
- * encoding as masks. Two formats exist: EPT (ept/ept.c, tables Pagoda owns)
- * and x86 IA-32e 4-level paging (here, for walking a guest's own tables:
- * gva -> gpa). Shadow paging will reuse the IA-32e format for its sptes.
+ * encoding as masks. The formats: EPT (ept/ept.c, tables Pagoda owns),
+ * and, for walking a guest's own tables (gva -> gpa, below), x86 4-level
+ * (IA-32e) paging, PAE paging and 32-bit paging. Shadow paging will reuse
+ * the IA-32e format for its sptes.
  *
  * Levels are numbered as in Linux/KVM, from the leaf up:
  *
@@ -50,6 +51,7 @@ struct pt_format {
 	unsigned int level_bits; /* 9: index bits per level */
 	unsigned int addr_bits; /* input addresses have this many bits */
 	bool canonical; /* input must be sign-extended from addr_bits - 1 */
+	bool entry32; /* 32-bit entries (legacy 32-bit paging); guest walks only */
 	unsigned int leaf_levels; /* BIT(PG_LEVEL_x) for levels that may hold a leaf */
 	uint64_t present_mask; /* present when any of these bits is set */
 	uint64_t large_mask; /* at levels > 1: set in a leaf (PS, EPT bit 7) */
@@ -96,11 +98,13 @@ struct pt_xlate {
  * What a walk saw, indexed by level: lvl[fmt->levels] down to lvl[level].
  * `table` is the table's address in the walked address space (hpa for
  * Pagoda's tables, gpa for a guest's), `ptep` the host pointer to the
- * entry, `e` the entry value read once.
+ * entry (`ptep32` instead in an entry32 format), `e` the entry value read
+ * once.
  */
 struct pt_walk_level {
 	uint64_t table;
 	uint64_t *ptep;
+	uint32_t *ptep32;
 	uint64_t e;
 };
 
@@ -146,13 +150,22 @@ static inline bool pt_is_leaf(const struct pt_format *fmt, uint64_t e, unsigned 
 	return (fmt->leaf_levels & BIT(level)) && (e & fmt->large_mask);
 }
 
-/* The address an entry points to; a large leaf's low bits are not address. */
+/*
+ * The address an entry points to; a large leaf's low bits are not address,
+ * except in a 32-bit paging 4 MiB leaf, whose bits 20:13 hold address bits
+ * 39:32 (PSE-36; bits beyond MAXPHYADDR there are reserved).
+ */
 static inline uint64_t pt_entry_addr(const struct pt_format *fmt, uint64_t e,
 				     unsigned int level)
 {
-	if (level > PG_LEVEL_4K && pt_is_leaf(fmt, e, level))
-		return e & fmt->addr_mask & ~(pt_level_size(fmt, level) - 1);
-	return e & fmt->addr_mask;
+	uint64_t a;
+
+	if (level == PG_LEVEL_4K || !pt_is_leaf(fmt, e, level))
+		return e & fmt->addr_mask;
+	a = e & fmt->addr_mask & ~(pt_level_size(fmt, level) - 1);
+	if (fmt->entry32)
+		a |= ((e >> 13) & 0xff) << 32;
+	return a;
 }
 
 /*
@@ -179,7 +192,7 @@ int pt_walk(const struct pt_format *fmt, hpa_t root, uint64_t addr, struct pt_wa
 int pt_walk_guest(const struct pt_format *fmt, const struct pt_xlate *xl, uint64_t root,
 		  uint64_t addr, struct pt_walk_result *res);
 
-/* pt_init: allocate the root table. Returns 0 or -ENOMEM. */
+/* pt_init: allocate the root table (not for entry32 formats). Returns 0 or -ENOMEM. */
 int pt_init(struct pt *pt, const struct pt_format *fmt, const struct pt_ops *ops, void *ctx);
 
 /*
@@ -244,5 +257,38 @@ static inline void pt_write(uint64_t *ptep, uint64_t e)
  * or -EINVAL for a MAXPHYADDR outside 32..52.
  */
 int pt_format_ia32e(struct pt_format *fmt, unsigned int maxphyaddr, bool nxe, bool gbpages);
+
+/*
+ * PAE paging (SDM "PAE Paging"): CR3 points to four PDPTEs, which the CPU
+ * loads at MOV to CR3 and keeps (VMX saves them in GUEST_PDPTR0-3 when
+ * EPT is on); only the two levels below them are walked in memory. So
+ * pt_format_pae describes a 2-level walk (PDE, PTE) of the low 30 bits of
+ * the linear address, starting at the table a PDPTE points to;
+ * pae_pdpte_rsvd() gives the reserved bits of a PDPTE. Same arguments and
+ * returns as pt_format_ia32e.
+ *
+ *   31 30 29      21 20      12 11         0
+ *  +-----+----------+----------+------------+
+ *  |PDPTE|   PDE    |   PTE    |   offset   |
+ *  +-----+----------+----------+------------+
+ */
+int pt_format_pae(struct pt_format *fmt, unsigned int maxphyaddr, bool nxe);
+#define PAE_PDPTE_RSVD_LOW (GENMASK(2, 1) | GENMASK(8, 5))
+static inline uint64_t pae_pdpte_rsvd(unsigned int maxphyaddr)
+{
+	return PAE_PDPTE_RSVD_LOW | GENMASK(63, maxphyaddr);
+}
+
+/*
+ * 32-bit paging (SDM "32-Bit Paging"): two levels of 1024 32-bit entries;
+ * a PDE with PS maps 4 MiB when CR4.PSE is set (PS is ignored otherwise).
+ * Returns 0, or -EINVAL for a MAXPHYADDR outside 32..52.
+ *
+ *   31        22 21        12 11         0
+ *  +------------+------------+------------+
+ *  |    PDE     |    PTE     |   offset   |
+ *  +------------+------------+------------+
+ */
+int pt_format_32bit(struct pt_format *fmt, unsigned int maxphyaddr, bool pse);
 
 #endif

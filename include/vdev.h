@@ -4,9 +4,9 @@
  * A device registers port ranges (I/O-instruction exits) and MSR ranges
  * (RDMSR/WRMSR exits) in tables; the exit handler looks the port or MSR
  * up and calls the device. Devices raise interrupts through the guest's
- * interrupt controllers (vpic_set_irq for ISA IRQs, the vLAPIC for its
- * own timer and self-IPIs); the run loop asks vintr_pending() before
- * each VM entry what to inject.
+ * interrupt controllers (virq_set_isa for ISA IRQs, routed to both the
+ * PIC and the I/O APIC; the vLAPIC for its own timer and self-IPIs); the
+ * run loop asks vintr_pending() before each VM entry what to inject.
  *
  * Devices are pure: they never touch hardware and keep time through the
  * vm_clock (nanoseconds) the run loop passes in, so each is tested on

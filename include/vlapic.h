@@ -22,7 +22,9 @@
  * return -EINVAL, which the MSR exit handler turns into #GP. There is no
  * CMCI (Pagoda's CPUID offers no machine-check architecture), so the
  * version register says 6 LVT entries (max LVT 5) and MSR 0x82f is #GP;
- * no directed-EOI (EOI-broadcast suppression) either.
+ * no directed-EOI (EOI-broadcast suppression) either: the EOI of a
+ * level-triggered vector (TMR set when the I/O APIC delivered it) is
+ * always broadcast to the listener set with vlapic_set_eoi_listener().
  *
  * The timer counts at 1 GHz before the divider (KVM's APIC bus rate), in
  * the vm clock's nanoseconds; TSC-deadline mode converts the deadline to
@@ -120,12 +122,19 @@ struct vlapic_clock {
 struct vlapic_stats {
 	uint64_t timer_fires; /* expiries, masked or not */
 	uint64_t accepted; /* fixed interrupts latched in IRR */
+	uint64_t level_eois; /* EOIs of level-triggered vectors, broadcast to the I/O APIC */
 	uint64_t dropped; /* fixed interrupts refused (APIC disabled, bad vector) */
 	uint64_t self_ipis;
 	uint64_t ipis_dropped; /* ICR targets or delivery modes Pagoda has not */
 	uint64_t eois;
 	uint64_t refused; /* accesses answered with #GP */
 };
+
+/*
+ * The EOI broadcast: called when the guest EOIs a vector whose TMR bit is
+ * set (a level-triggered interrupt), so the I/O APIC can clear Remote IRR.
+ */
+typedef void (*vlapic_eoi_fn)(void *ctx, uint8_t vector);
 
 struct vlapic {
 	uint64_t apic_base; /* IA32_APIC_BASE */
@@ -142,6 +151,8 @@ struct vlapic {
 	uint64_t expire_ns; /* VLAPIC_NO_EVENT when disarmed */
 	uint64_t tsc_deadline; /* IA32_TSC_DEADLINE; 0 when disarmed */
 	struct vlapic_clock clock;
+	vlapic_eoi_fn eoi_fn; /* wiring, kept across resets; may be NULL */
+	void *eoi_ctx;
 	struct vlapic_stats stats;
 };
 
@@ -163,6 +174,25 @@ void vlapic_clock_for_vm(struct vlapic_clock *c, struct vm *vm);
  * (an illegal vector: logged in ESR, LVT error raised).
  */
 void vlapic_set_irq(struct vlapic *lapic, uint8_t vector);
+/*
+ * vlapic_accept_irq: a fixed interrupt from the I/O APIC, edge or level:
+ * as vlapic_set_irq, and the vector's TMR bit set for level, cleared for
+ * edge (SDM "Interrupt Acceptance for Fixed Interrupts"). Returns whether
+ * the interrupt was latched in IRR.
+ */
+bool vlapic_accept_irq(struct vlapic *lapic, uint8_t vector, bool level);
+/*
+ * vlapic_match_dest: whether an I/O APIC message's 8-bit destination
+ * names this APIC: physical, its ID or the broadcast 0xff; logical, 0xff
+ * or a set that meets its x2APIC LDR (cluster 0: the 8 bits cannot name
+ * another). False while the APIC is globally disabled.
+ */
+bool vlapic_match_dest(const struct vlapic *lapic, uint8_t dest, bool logical);
+/*
+ * vlapic_set_eoi_listener: who hears EOIs of level-triggered vectors
+ * (the I/O APIC). Set after vlapic_attach, which clears it.
+ */
+void vlapic_set_eoi_listener(struct vlapic *lapic, vlapic_eoi_fn fn, void *ctx);
 /* vlapic_pending: the highest IRR vector whose class beats PPR, or -1. */
 int vlapic_pending(const struct vlapic *lapic);
 /* vlapic_ack: the CPU takes `vector` (the INTA of a fixed interrupt): IRR -> ISR. */

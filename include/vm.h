@@ -28,8 +28,11 @@ struct vm_stats {
 	uint64_t ept_misconfigs;
 	uint64_t frames_backed; /* guest frames given a host frame on fault */
 	uint64_t large_maps; /* 2 MiB EPT mappings made */
+	uint64_t promotions; /* of those, 4K page tables collapsed into a 2M leaf */
+	uint64_t ept_flushes; /* INVEPTs issued */
 	uint64_t injections; /* events injected */
 	uint64_t hlt_sleeps;
+	uint64_t mmio_exits; /* device-memory accesses emulated (vmx/mmio.c) */
 };
 
 struct vpic;
@@ -39,6 +42,8 @@ struct vlapic;
 struct vcmos;
 struct vmisc;
 struct vpm;
+struct vioapic;
+struct virq;
 
 struct vm {
 	enum vm_state state;
@@ -57,6 +62,8 @@ struct vm {
 	struct vcmos *cmos;
 	struct vmisc *misc;
 	struct vpm *pm;
+	struct vioapic *ioapic;
+	struct virq *virq; /* ISA IRQ router: to the PIC and the I/O APIC */
 	uint64_t start_tsc;
 	uint64_t stop_ns; /* guest time when it stopped */
 	struct vm_stats stats;

@@ -50,6 +50,13 @@ int ept_handle_misconfig(struct vm *vm, struct vmexit *e);
  * the instruction is not one Pagoda emulates.
  */
 int mmio_handle_violation(struct vm *vm, struct vmexit *e);
+/*
+ * pio_string_exit: the memory side of an INS/OUTS I/O exit (vmx/mmio.c):
+ * a batch of elements per exit, RIP left on the instruction while a REP
+ * count remains. Faults become injected #PF/#GP; memory Pagoda cannot
+ * reach stops the guest.
+ */
+int pio_string_exit(struct vm *vm, struct vmexit *e);
 /* Dump registers and key VMCS fields (the shell's `regs` and failures). */
 void vcpu_dump(struct vm *vm);
 

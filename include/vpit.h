@@ -22,7 +22,7 @@
 #include "types.h"
 #include "vdev.h"
 
-struct vpic;
+struct virq;
 
 #define VPIT_PORT_CH0 0x40
 #define VPIT_PORT_MODE 0x43
@@ -82,7 +82,7 @@ struct vpit {
 	struct vpit_channel ch[VPIT_NR_CHANNELS];
 	uint8_t port_b; /* the writable bits of Port B */
 	uint64_t irq_ticks; /* channel 0: ticks since its base up to which IRQs went out */
-	struct vpic *pic; /* IRQ0 goes here; may be NULL */
+	struct virq *router; /* ISA IRQ0 goes here; may be NULL */
 	vdev_clock_fn clock;
 	void *clock_ctx;
 	struct vpit_stats stats;
@@ -91,9 +91,9 @@ struct vpit {
 /*
  * vpit_attach: reset the PIT (all channels idle, gates 0 and 1 high, gate 2
  * low) and claim ports 0x40-0x43 and 0x61. `clock` gives guest time at
- * port accesses; `pic` receives IRQ0 (may be NULL). -E* from registration.
+ * port accesses; `router` takes IRQ0 (may be NULL). -E* from registration.
  */
-int vpit_attach(struct vdev_table *t, struct vpit *pit, struct vpic *pic, vdev_clock_fn clock,
+int vpit_attach(struct vdev_table *t, struct vpit *pit, struct virq *router, vdev_clock_fn clock,
 		void *clock_ctx);
 void vpit_reset(struct vpit *pit);
 /*

@@ -5,7 +5,8 @@
  * prints it on its own serial line), so THR and the transmitter are always
  * empty again by the time the guest looks. What the guest receives is
  * pushed in by Pagoda with vuart_rx_push() into a 16-byte receive FIFO.
- * The interrupt output drives the vPIC's IRQ line as a level, gated by
+ * The interrupt output drives its ISA IRQ line (through the router of
+ * guest/virq.c, to the 8259 and the I/O APIC) as a level, gated by
  * MCR.OUT2 as on every PC.
  *
  * Linux's serial8250 autoconfig finds a 16550A: IER keeps only bits 0-3,
@@ -21,7 +22,7 @@
 #include "uart.h"
 #include "vdev.h"
 
-struct vpic;
+struct virq;
 
 #define VUART_COM1_IRQ 4
 #define VUART_NR_PORTS 8
@@ -71,7 +72,7 @@ struct vuart_stats {
 struct vuart {
 	uint16_t base;
 	unsigned int irq;
-	struct vpic *pic; /* may be NULL: no interrupts */
+	struct virq *router; /* may be NULL: no interrupts */
 	vuart_tx_fn tx;
 	void *tx_ctx;
 
@@ -86,10 +87,10 @@ struct vuart {
 
 /*
  * vuart_attach: reset the UART and claim its eight ports at `base`.
- * Output goes to tx(tx_ctx, byte); interrupts to `irq` on `pic` (may be
- * NULL). -E* from registration.
+ * Output goes to tx(tx_ctx, byte); interrupts to ISA IRQ `irq` through
+ * `router` (may be NULL). -E* from registration.
  */
-int vuart_attach(struct vdev_table *t, struct vuart *u, uint16_t base, struct vpic *pic,
+int vuart_attach(struct vdev_table *t, struct vuart *u, uint16_t base, struct virq *router,
 		 unsigned int irq, vuart_tx_fn tx, void *tx_ctx);
 /* vuart_reset: the state after a hardware reset (line idle, interrupts off). */
 void vuart_reset(struct vuart *u);

@@ -62,7 +62,8 @@ static int walk_level(const struct pt_format *fmt, const struct pt_xlate *xl, bo
 		      uint64_t table, unsigned int level, struct pt_walk_result *res)
 {
 	struct pt_walk_level *l = &res->lvl[level];
-	uint64_t *tp = xl->table_ptr(xl->ctx, table);
+	void *tp = xl->table_ptr(xl->ctx, table);
+	unsigned int idx = pt_index(fmt, res->addr, level);
 	uint64_t rsvd;
 	bool leaf;
 
@@ -70,8 +71,13 @@ static int walk_level(const struct pt_format *fmt, const struct pt_xlate *xl, bo
 	l->table = table;
 	if (!tp)
 		return -EFAULT;
-	l->ptep = &tp[pt_index(fmt, res->addr, level)];
-	l->e = pt_read(l->ptep);
+	if (fmt->entry32) {
+		l->ptep32 = (uint32_t *)tp + idx;
+		l->e = __atomic_load_n(l->ptep32, __ATOMIC_ACQUIRE);
+	} else {
+		l->ptep = (uint64_t *)tp + idx;
+		l->e = pt_read(l->ptep);
+	}
 	if (!pt_is_present(fmt, l->e))
 		return -ENOENT;
 	leaf = pt_is_leaf(fmt, l->e, level);
@@ -148,6 +154,7 @@ int pt_init(struct pt *pt, const struct pt_format *fmt, const struct pt_ops *ops
 	int err;
 
 	CHECK(fmt->levels >= 1 && fmt->levels <= PT_MAX_LEVELS && ops && ops->alloc && ops->free);
+	CHECK(!fmt->entry32);
 	memset(pt, 0, sizeof(*pt));
 	pt->fmt = fmt;
 	pt->ops = ops;
@@ -383,5 +390,78 @@ int pt_format_ia32e(struct pt_format *fmt, unsigned int maxphyaddr, bool nxe, bo
 	fmt->rsvd_table[PG_LEVEL_1G] = hi | (gbpages ? 0 : PTE_PS);
 	fmt->rsvd_leaf[PG_LEVEL_512G] = hi;
 	fmt->rsvd_table[PG_LEVEL_512G] = hi | PTE_PS;
+	return 0;
+}
+
+/* ---- PAE paging: the two levels below the PDPTEs ---- */
+
+static const struct pt_format pae_base = {
+	.name = "pae",
+	.levels = 2,
+	.level_bits = PT_LEVEL_BITS,
+	.addr_bits = 30, /* bits 31:30 chose the PDPTE */
+	.leaf_levels = BIT(PG_LEVEL_4K) | BIT(PG_LEVEL_2M),
+	.present_mask = PTE_P,
+	.large_mask = PTE_PS,
+	.addr_mask = PTE_ADDR_MASK,
+	.perm_and_mask = PTE_RW | PTE_US,
+	.perm_or_mask = PTE_NX,
+	.level_names = { NULL, "PTE", "PDE", "PDPTE" },
+};
+
+/* Reserved bits per the SDM tables "Format of a PAE Page-Directory Entry
+ * that Maps a 2-MByte Page" .. "Format of a PAE Page-Table Entry". */
+int pt_format_pae(struct pt_format *fmt, unsigned int maxphyaddr, bool nxe)
+{
+	uint64_t hi;
+
+	if (maxphyaddr < 32 || maxphyaddr > 52) {
+		pr_err("pae: MAXPHYADDR %u out of range\n", maxphyaddr);
+		return -EINVAL;
+	}
+	/* Unlike 4-level paging, bits 62:52 are reserved too, not ignored. */
+	hi = GENMASK(62, maxphyaddr) | (nxe ? 0 : PTE_NX);
+	*fmt = pae_base;
+	fmt->rsvd_leaf[PG_LEVEL_4K] = hi;
+	fmt->rsvd_table[PG_LEVEL_4K] = hi;
+	fmt->rsvd_leaf[PG_LEVEL_2M] = hi | GENMASK(20, 13);
+	fmt->rsvd_table[PG_LEVEL_2M] = hi;
+	return 0;
+}
+
+/* ---- 32-bit paging ---- */
+
+static const struct pt_format x86_32bit_base = {
+	.name = "32-bit",
+	.levels = 2,
+	.level_bits = 10,
+	.addr_bits = 32,
+	.entry32 = true,
+	.leaf_levels = BIT(PG_LEVEL_4K),
+	.present_mask = PTE_P,
+	.large_mask = PTE_PS,
+	.addr_mask = GENMASK(31, 12),
+	.perm_and_mask = PTE_RW | PTE_US,
+	.level_names = { NULL, "PTE", "PDE" },
+};
+
+/*
+ * A 4 MiB PDE keeps physical bits (M-1):32 in bits (M-20):13, M being
+ * MAXPHYADDR capped at 40; bits 21:(M-19) are reserved (SDM table "Format
+ * of a 32-Bit Page-Directory Entry that Maps a 4-MByte Page"). 4 KiB
+ * entries have no reserved bits.
+ */
+int pt_format_32bit(struct pt_format *fmt, unsigned int maxphyaddr, bool pse)
+{
+	unsigned int m = MIN(maxphyaddr, 40u);
+
+	if (maxphyaddr < 32 || maxphyaddr > 52) {
+		pr_err("32-bit: MAXPHYADDR %u out of range\n", maxphyaddr);
+		return -EINVAL;
+	}
+	*fmt = x86_32bit_base;
+	if (pse)
+		fmt->leaf_levels |= BIT(PG_LEVEL_2M);
+	fmt->rsvd_leaf[PG_LEVEL_2M] = GENMASK(21, m - 19);
 	return 0;
 }

@@ -19,7 +19,7 @@ SRC=tests/guest/mb
 OBJ=$OUT/mb-obj
 CC=${CC:-gcc}
 LD=${LD:-ld}
-KERNELS=(touch cpuid exit fault)
+KERNELS=(touch cpuid exit fault mmio)
 RUNTIME=(head.S rt.c console.c trap.c mbi.c cmdline.c)
 
 CFLAGS=(-m32 -march=i686 -std=gnu11 -O2 -g -Wall -Wextra -Werror

@@ -154,10 +154,8 @@ static int exit_io(struct vm *vm, struct vmexit *e)
 	uint64_t *rax = &vm->vcpu.regs.gpr[REG_RAX];
 	uint64_t mask = size == 4 ? 0xffffffffULL : (1ULL << (size * 8)) - 1;
 
-	if (e->qual & IO_STRING) {
-		vm_stop(vm, "string I/O (INS/OUTS) on port 0x%x is not emulated", port);
-		return -EOPNOTSUPP;
-	}
+	if (e->qual & IO_STRING) /* INS/OUTS: the memory side is emulated in vmx/mmio.c */
+		return pio_string_exit(vm, e);
 	if (e->qual & IO_IN) {
 		uint32_t v = pio_dispatch_in(&vm->vdev, port, size);
 		/* A 32-bit IN zero-extends into RAX; 8/16-bit ones merge. */

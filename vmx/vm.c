@@ -8,6 +8,7 @@
  */
 #define pr_fmt(fmt) "vm: " fmt
 #include "errcode.h"
+#include "guest_mem.h"
 #include "hw.h"
 #include "lib.h"
 #include "log.h"
@@ -102,6 +103,7 @@ static int cmd_vm(int argc, char **argv)
 	       vm->mem.nr_backed * 4, vm->use_ept ? "EPT" : "shadow paging");
 	printk("exits: %lu total, %lu injections, %lu HLT sleeps\n", s->exits, s->injections,
 	       s->hlt_sleeps);
+	printk("MMIO accesses emulated: %lu\n", s->mmio_exits);
 	for (unsigned int i = 0; i < EXIT_REASON_MAX; i++)
 		if (s->exits_by_reason[i])
 			printk("  %-28s %lu\n", exit_reason_name(i), s->exits_by_reason[i]);
@@ -109,6 +111,10 @@ static int cmd_vm(int argc, char **argv)
 	for (unsigned int i = 0; i < EPT_V_NR_KINDS; i++)
 		printk("  %-28s %lu\n", ept_violation_kind_name[i], s->ept_violations[i]);
 	printk("  %-28s %lu\n", "misconfigurations", s->ept_misconfigs);
+	printk("2M maps %lu (%lu collapsed from 4K), INVEPTs %lu; reservations %lu, "
+	       "%lu frames reserved not backed, %lu fallbacks to 4K\n", s->large_maps,
+	       s->promotions, s->ept_flushes, vm->mem.stats.reservations, vm->mem.stats.reserved,
+	       vm->mem.stats.fallbacks);
 	return 0;
 }
 SHELL_COMMAND(vm, "vm", "guest state, uptime, exits by reason, EPT violations", cmd_vm);
@@ -152,49 +158,35 @@ static int cmd_gpa2hpa(int argc, char **argv)
 }
 SHELL_COMMAND(gpa2hpa, "gpa2hpa <gpa>", "the host-physical address backing gpa", cmd_gpa2hpa);
 
-/* guest_table_ptr: a guest page-table page, only if it is backed RAM. */
-static void *guest_table_ptr(void *ctx, uint64_t table_gpa)
-{
-	hfn_t f;
-
-	if (gmem_backing(ctx, gpa_to_gfn(gpa(table_gpa)), false, &f, NULL))
-		return NULL;
-	return hpa_to_ptr(hfn_to_hpa(f));
-}
-
-#define CR0_PG (1ULL << 31)
-#define CR4_PAE (1ULL << 5)
-
+/*
+ * gva2gpa: the guest's own translation, in whatever paging mode it is in
+ * (vmx/guest_mem.c); an inspection: no rights checked, no A/D flags set.
+ */
 static int cmd_gva2gpa(int argc, char **argv)
 {
-	struct pt_xlate xl = { guest_table_ptr, &the_vm.mem };
-	struct pt_walk_result res;
-	struct pt_format fmt;
-	uint64_t a, efer;
+	struct guest_mmu mmu;
+	struct gva_walk w;
+	uint64_t a;
+	gpa_t out;
 	int err;
 
 	if (parse_addr(argc, argv, &a))
 		return -EINVAL;
 	if (!have_guest())
 		return 0;
-	efer = vmcs_get(GUEST_IA32_EFER);
-	if (!(the_vm.vcpu.cr0_shadow & CR0_PG)) {
-		printk("gva 0x%lx = gpa 0x%lx (guest paging is off)\n", a, a);
+	if (guest_mmu_load(&mmu, &the_vm)) {
+		printk("gva2gpa: guest %s is not walked\n", guest_paging_name(mmu.mode));
 		return 0;
 	}
-	if (!(efer & EFER_LMA)) {
-		printk("gva2gpa: only 4-level (long mode) guest paging is walked\n");
-		return 0;
-	}
-	pt_format_ia32e(&fmt, 46, efer & EFER_NX, true);
-	err = pt_walk_guest(&fmt, &xl, vmcs_get(GUEST_CR3), a, &res);
-	for (unsigned int l = 4; l >= res.level && l > 0; l--)
-		printk("  %-6s @gpa 0x%lx = 0x%016lx\n", fmt.level_names[l], res.lvl[l].table,
-		       res.lvl[l].e);
-	if (err)
+	err = gva_to_gpa(&mmu, gva(a), GACC_INSPECT, &out, &w);
+	printk("guest %s, CR3 0x%lx\n", guest_paging_name(mmu.mode), mmu.cr3);
+	gva_walk_dump(&mmu, &w);
+	if (err == -EFAULT)
+		printk("gva 0x%lx: no translation (page fault, error code 0x%x)\n", a, w.pf_error);
+	else if (err)
 		printk("gva 0x%lx: no translation (%s)\n", a, err_name(err));
 	else
-		printk("gva 0x%lx -> gpa 0x%lx\n", a, res.out);
+		printk("gva 0x%lx -> gpa 0x%lx\n", a, out.v);
 	return 0;
 }
 SHELL_COMMAND(gva2gpa, "gva2gpa <gva>", "walk the guest's own page tables for gva", cmd_gva2gpa);

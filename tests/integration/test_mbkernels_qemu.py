@@ -240,6 +240,20 @@ def test_fault():
                                                   r"triple ud$")
 
 
+def test_mmio():
+    """mb-mmio on a real(istic) PC: what Pagoda's emulation must match."""
+    st, out = run_kernel("mmio-string", "mmio")
+    expect_status("mb-mmio how=string: REP INS/OUTS leave registers right", st, status_of(0), out)
+    r.contains("mb-mmio REP OUTSB line arrives whole", out, r"^mb-mmio: hello through rep outsb$")
+    r.contains("mb-mmio says string I/O ok", out, r"^mb-mmio: string I/O ok")
+    st, out = run_kernel("mmio-ioapic", "mmio", "how=ioapic")
+    expect_status("mb-mmio how=ioapic: 24 redirection entries", st, status_of(0), out)
+    st, out = run_kernel("mmio-unclaimed", "mmio", "how=unclaimed")
+    expect_status("mb-mmio how=unclaimed: a PC reads something and goes on", st,
+                  status_of(0), out)
+    r.contains("mb-mmio prints what the unclaimed load read", out, r"^mb-mmio: read 0x[0-9a-f]+")
+
+
 def make_iso(name, kernel, args):
     """A GRUB (BIOS) ISO whose one entry boots mb-<kernel>.elf with multiboot (v1)."""
     iso = os.path.join(OUT, "mbk-%s.iso" % name)
@@ -346,6 +360,7 @@ def main():
     test_touch_bounds()
     test_cpuid()
     test_fault()
+    test_mmio()
     test_grub()
     if "--no-bochs" not in sys.argv[1:]:
         test_bochs()

@@ -1,7 +1,8 @@
 /*
  * test_ept.c - EPT entries, the EPTP, the misconfiguration check, the
  * EPT-violation qualification decoder, and a guest's EPT (ept/ept.c):
- * map/unmap/lookup/protect/aging at 4K and 2M, what needs a flush, the
+ * map/unmap/lookup/protect/aging at 4K and 2M, collapsing a 4K table into
+ * a 2M leaf, what needs a flush, the
  * walk dump and the shell command, and a guest page-table walk whose
  * tables are reached through the EPT.
  *
@@ -599,6 +600,161 @@ static void test_shell_command(void **state)
 	assert_int_equal(run_ept_cmd("0x5008"), -ENODEV);
 }
 
+/* ---- collapsing a 4K table into a 2M leaf ---- */
+
+#define C_GPA 0x40200000ULL /* a 2 MiB-aligned gpa */
+#define C_HPA 0x80400000ULL /* a 2 MiB-aligned (made-up) hpa */
+
+/* map_4k_run: 4K leaves for gfns first..last of C_GPA's region, in place. */
+static void map_4k_run(struct ept *e, unsigned int first, unsigned int last, unsigned int perms)
+{
+	for (unsigned int i = first; i <= last; i++)
+		assert_int_equal(ept_map(e, gpa(C_GPA + i * PAGE_SIZE), hpa(C_HPA + i * PAGE_SIZE),
+					 PG_LEVEL_4K, perms, EPT_MT_WB),
+				 0);
+}
+
+static void test_collapse_full_table(void **state)
+{
+	struct fix *f = *state;
+	unsigned int frees = f->a.frees, level;
+	unsigned long tables;
+	bool flush = false;
+	hpa_t h;
+	epte_t leaf;
+
+	map_4k_run(&f->ept, 0, 511, RWX);
+	tables = f->ept.pt.nr_tables;
+	assert_int_equal(f->ept.nr_leaves[PG_LEVEL_4K], 512);
+	assert_int_equal(ept_collapse(&f->ept, gpa(C_GPA), hpa(C_HPA), RWX, EPT_MT_WB, &flush), 0);
+	assert_true(flush);
+	assert_int_equal(f->a.frees, frees + 1); /* the page table, and nothing else */
+	assert_int_equal(f->ept.pt.nr_tables, tables - 1);
+	assert_int_equal(f->ept.nr_leaves[PG_LEVEL_4K], 0);
+	assert_int_equal(f->ept.nr_leaves[PG_LEVEL_2M], 1);
+	assert_int_equal(ept_lookup(&f->ept, gpa(C_GPA + 0x1fffff), &h, &leaf, &level), 0);
+	assert_int_equal(level, PG_LEVEL_2M);
+	assert_int_equal(h.v, C_HPA + 0x1fffff);
+	assert_int_equal(leaf.v, C_HPA | RWX | (EPT_MT_WB << 3) | EPTE_LARGE);
+	assert_false(epte_is_misconfig(leaf, PG_LEVEL_2M));
+	/* Once more: a 2M leaf is there, nothing to do, nothing to flush. */
+	assert_int_equal(ept_collapse(&f->ept, gpa(C_GPA), hpa(C_HPA), RWX, EPT_MT_WB, &flush),
+			 -EEXIST);
+	assert_false(flush);
+	/* Unmapping the 2M leaf works as for one made by ept_map(). */
+	assert_int_equal(ept_unmap(&f->ept, gpa(C_GPA), &flush), 0);
+	assert_true(flush);
+	assert_int_equal(f->ept.nr_leaves[PG_LEVEL_2M], 0);
+}
+
+/* A table with holes collapses too (the caller vouches for the hpas); the
+ * leaves' accessed/dirty flags survive on the 2M leaf. */
+static void test_collapse_partial_keeps_ad(void **state)
+{
+	struct fix *f = *state;
+	struct pt_walk_result r;
+	bool flush;
+	epte_t leaf;
+
+	map_4k_run(&f->ept, 3, 5, RWX);
+	map_4k_run(&f->ept, 500, 500, RWX);
+	assert_int_equal(ept_walk(&f->ept, gpa(C_GPA + 4 * PAGE_SIZE), &r), 0);
+	*r.lvl[1].ptep |= EPTE_A | EPTE_D; /* as the CPU would with A/D on */
+	assert_int_equal(ept_collapse(&f->ept, gpa(C_GPA), hpa(C_HPA), RWX, EPT_MT_WB, &flush), 0);
+	assert_true(flush);
+	assert_int_equal(ept_lookup(&f->ept, gpa(C_GPA), NULL, &leaf, NULL), 0);
+	assert_int_equal(leaf.v & (EPTE_A | EPTE_D), EPTE_A | EPTE_D);
+	assert_int_equal(f->ept.nr_leaves[PG_LEVEL_4K], 0);
+}
+
+/* Collapsing must not change what any gpa maps to, nor widen rights. */
+static void test_collapse_refuses_mismatch(void **state)
+{
+	struct fix *f = *state;
+	unsigned int frees = f->a.frees;
+	bool flush = true;
+	hpa_t h;
+
+	map_4k_run(&f->ept, 0, 9, RWX);
+	/* gfn 10 backed by a frame from elsewhere. */
+	assert_int_equal(ept_map(&f->ept, gpa(C_GPA + 10 * PAGE_SIZE), hpa(0x9000), PG_LEVEL_4K,
+				 RWX, EPT_MT_WB),
+			 0);
+	assert_int_equal(ept_collapse(&f->ept, gpa(C_GPA), hpa(C_HPA), RWX, EPT_MT_WB, &flush),
+			 -EBUSY);
+	assert_false(flush);
+	assert_int_equal(f->a.frees, frees);
+	assert_int_equal(ept_lookup(&f->ept, gpa(C_GPA + 10 * PAGE_SIZE), &h, NULL, NULL), 0);
+	assert_int_equal(h.v, 0x9000);
+	assert_int_equal(ept_unmap(&f->ept, gpa(C_GPA + 10 * PAGE_SIZE), &flush), 0);
+	/* gfn 10 read-only: a collapse to RWX would widen it. */
+	map_4k_run(&f->ept, 10, 10, EPTE_R);
+	assert_int_equal(ept_collapse(&f->ept, gpa(C_GPA), hpa(C_HPA), RWX, EPT_MT_WB, &flush),
+			 -EBUSY);
+	/* Another memory type. */
+	assert_int_equal(ept_collapse(&f->ept, gpa(C_GPA), hpa(C_HPA), EPTE_R, EPT_MT_UC, &flush),
+			 -EBUSY);
+	assert_int_equal(f->ept.nr_leaves[PG_LEVEL_4K], 11);
+	assert_int_equal(f->ept.nr_leaves[PG_LEVEL_2M], 0);
+}
+
+static void test_collapse_invalid(void **state)
+{
+	struct fix *f = *state;
+	bool flush = true;
+
+	/* Nothing mapped at all, or no PD there: nothing to collapse. */
+	assert_int_equal(ept_collapse(&f->ept, gpa(C_GPA), hpa(C_HPA), RWX, EPT_MT_WB, &flush),
+			 -ENOENT);
+	assert_false(flush);
+	map_4k_run(&f->ept, 0, 0, RWX);
+	assert_int_equal(ept_collapse(&f->ept, gpa(C_GPA + HUGE_2M_SIZE), hpa(C_HPA), RWX,
+				      EPT_MT_WB, &flush),
+			 -ENOENT);
+	/* Misaligned gpa or hpa, bad rights or type, hpa beyond MAXPHYADDR, gpa beyond 48 bits. */
+	assert_int_equal(ept_collapse(&f->ept, gpa(C_GPA + PAGE_SIZE), hpa(C_HPA), RWX,
+				      EPT_MT_WB, &flush),
+			 -EINVAL);
+	assert_int_equal(ept_collapse(&f->ept, gpa(C_GPA), hpa(C_HPA + PAGE_SIZE), RWX,
+				      EPT_MT_WB, &flush),
+			 -EINVAL);
+	assert_int_equal(ept_collapse(&f->ept, gpa(C_GPA), hpa(C_HPA + 1), RWX, EPT_MT_WB, &flush),
+			 -EINVAL);
+	assert_int_equal(ept_collapse(&f->ept, gpa(C_GPA), hpa(C_HPA), EPTE_W, EPT_MT_WB, &flush),
+			 -EINVAL);
+	assert_int_equal(ept_collapse(&f->ept, gpa(C_GPA), hpa(C_HPA), RWX, 7, &flush), -EINVAL);
+	assert_int_equal(ept_set_caps(36, true, true), 0);
+	assert_int_equal(ept_collapse(&f->ept, gpa(C_GPA), hpa(1ULL << 40), RWX, EPT_MT_WB,
+				      &flush),
+			 -EINVAL);
+	assert_int_equal(ept_collapse(&f->ept, gpa(1ULL << 48), hpa(C_HPA), RWX, EPT_MT_WB,
+				      &flush),
+			 -EINVAL);
+	assert_false(flush);
+	assert_int_equal(f->ept.nr_leaves[PG_LEVEL_4K], 1);
+}
+
+/* `ept <gpa>` shows the collapsed leaf as a 2M page. */
+static void test_collapse_shell_walk(void **state)
+{
+	struct fix *f = *state;
+	const char *out;
+	bool flush;
+
+	map_4k_run(&f->ept, 0, 511, RWX);
+	assert_int_equal(ept_collapse(&f->ept, gpa(C_GPA), hpa(C_HPA), RWX, EPT_MT_WB, &flush), 0);
+	ept_shell_set(&f->ept);
+	fake_console_reset();
+	assert_int_equal(run_ept_cmd("0x40212345"), 0);
+	out = fake_console_text();
+	assert_non_null(strstr(out, "PDE  [  1] 0x00000000804000b7: R W X WB 2M page -> 0x80400000\n"));
+	assert_non_null(strstr(out, "gpa 0x40212345 -> hpa 0x80412345\n"));
+	assert_null(strstr(out, "PTE  ["));
+	fake_console_reset();
+	assert_int_equal(run_ept_cmd(NULL), 0);
+	assert_non_null(strstr(fake_console_text(), "tables 3 leaves 4K 0 2M 1"));
+}
+
 /* ---- a guest page-table walk through the EPT (gva -> gpa) ---- */
 
 #define G_PML4 0x10000ULL
@@ -678,6 +834,11 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_dump_walk, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_shell_command, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_guest_walk_through_ept, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_collapse_full_table, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_collapse_partial_keeps_ad, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_collapse_refuses_mismatch, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_collapse_invalid, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_collapse_shell_walk, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -29,6 +29,7 @@
 #include "gmem.h"
 #include "guest_acpi.h"
 #include "kalloc.h"
+#include "vioapic.h"
 #include "vcmos.h"
 #include "vmisc.h"
 #include "vpm.h"
@@ -234,13 +235,42 @@ static void check_dsdt(void)
 	assert_int_equal(b, VPM_SLP_TYP_S5);
 }
 
+/* An Interrupt Source Override for ISA (bus 0). */
+static void check_iso(const struct acpi_madt_iso *o, uint8_t irq, uint32_t gsi, uint16_t flags)
+{
+	assert_int_equal(o->h.type, ACPI_MADT_ISO);
+	assert_int_equal(o->h.length, 10);
+	assert_int_equal(o->bus, 0);
+	assert_int_equal(o->source, irq);
+	assert_int_equal(o->gsi, gsi);
+	assert_int_equal(o->flags, flags);
+}
+
+/* The I/O APIC entry: the ID and address guest/vioapic.c answers to, GSIs from 0. */
+static void check_madt_ioapic(const uint8_t *e)
+{
+	const struct acpi_madt_ioapic *io = (const void *)e;
+	static const uint8_t want[12] = { 1, 12, 1, 0, 0x00, 0x00, 0xc0, 0xfe, 0, 0, 0, 0 };
+
+	assert_memory_equal(e, want, sizeof(want));
+	assert_int_equal(io->id, VIOAPIC_ID);
+	assert_int_equal(io->address, VIOAPIC_BASE_GPA);
+	assert_int_equal(io->gsi_base, 0);
+}
+
+/*
+ * LAPIC, IOAPIC, the IRQ 0 -> GSI 2 override (conforming: ISA edge,
+ * active-high), the SCI's (IRQ 9, level, active-high: flags 0x000d, as
+ * QEMU), the LINT1 NMI.
+ */
 static void check_madt(void)
 {
 	uint8_t buf[TABLE_MAX];
-	struct acpi_sdt_header *h = read_table(GUEST_ACPI_MADT_GPA, "APIC", 44 + 8 + 6, 3, buf);
+	struct acpi_sdt_header *h = read_table(GUEST_ACPI_MADT_GPA, "APIC",
+					       44 + 8 + 12 + 10 + 10 + 6, 3, buf);
 	const struct acpi_madt *m = (const void *)h;
 	const struct acpi_madt_lapic *l = (const void *)(buf + 44);
-	const struct acpi_madt_lapic_nmi *n = (const void *)(buf + 44 + 8);
+	const struct acpi_madt_lapic_nmi *n = (const void *)(buf + 44 + 8 + 12 + 10 + 10);
 
 	assert_int_equal(m->lapic_address, 0xfee00000);
 	assert_int_equal(m->flags, ACPI_MADT_PCAT_COMPAT);
@@ -249,13 +279,16 @@ static void check_madt(void)
 	assert_int_equal(l->uid, 0);
 	assert_int_equal(l->apic_id, 0);
 	assert_int_equal(l->flags, ACPI_MADT_ENABLED);
+	check_madt_ioapic(buf + 44 + 8);
+	check_iso((const void *)(buf + 44 + 8 + 12), 0, 2, 0x0000);
+	check_iso((const void *)(buf + 44 + 8 + 12 + 10), 9, 9, 0x000d);
 	assert_int_equal(n->h.type, ACPI_MADT_LAPIC_NMI);
 	assert_int_equal(n->h.length, 6);
 	assert_int_equal(n->uid, 0xff);
 	assert_int_equal(n->lint, 1);
 	assert_int_equal(n->flags, 0);
 	/* The entries fill the table exactly. */
-	assert_int_equal(44 + l->h.length + n->h.length, h->length);
+	assert_int_equal(44 + 8 + 12 + 10 + 10 + n->h.length, h->length);
 }
 
 static void check_all(void)
@@ -391,7 +424,16 @@ static void test_host_parser(void **state)
 	assert_int_equal(m->nr_cpus, 1);
 	assert_int_equal(m->cpus[0].apic_id, 0);
 	assert_false(m->cpus[0].x2apic_entry);
-	assert_int_equal(m->nr_ioapics, 0);
+	assert_int_equal(m->nr_ioapics, 1);
+	assert_int_equal(m->ioapics[0].id, VIOAPIC_ID);
+	assert_int_equal(m->ioapics[0].address.v, 0xfec00000);
+	assert_int_equal(m->ioapics[0].gsi_base, 0);
+	assert_int_equal(m->nr_isos, 2);
+	assert_int_equal(m->isos[0].source, 0);
+	assert_int_equal(m->isos[0].gsi, 2);
+	assert_int_equal(m->isos[1].source, 9);
+	assert_int_equal(m->isos[1].gsi, 9);
+	assert_int_equal(m->isos[1].flags, 0x000d);
 	assert_int_equal(m->nmi_lint, 1);
 	assert_int_equal(f->revision, 6);
 	assert_int_equal(f->pm1a_cnt, 0x604);

@@ -18,6 +18,7 @@
 #include "console_fake.h"
 #include "vintr.h"
 #include "vlapic.h"
+#include "virq.h"
 #include "vm.h"
 #include "vpic.h"
 #include "vpit.h"
@@ -27,6 +28,7 @@
 
 static struct vm vm; /* static: struct vm is large */
 static struct vpic pic;
+static struct virq router;
 static struct vlapic lapic;
 static struct vpit pit;
 static uint64_t now, tsc;
@@ -74,7 +76,8 @@ static int setup(void **state)
 	fake_console_reset();
 	assert_int_equal(vpic_attach(&vm.vdev, &pic), 0);
 	assert_int_equal(vlapic_attach(&lapic, &vm.vdev, &clk), 0);
-	assert_int_equal(vpit_attach(&vm.vdev, &pit, &pic, fake_now, NULL), 0);
+	virq_init(&router, &pic, NULL);
+	assert_int_equal(vpit_attach(&vm.vdev, &pit, &router, fake_now, NULL), 0);
 	vm.pic = &pic;
 	vm.lapic = &lapic;
 	vm.pit = &pit;

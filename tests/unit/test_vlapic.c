@@ -2,7 +2,8 @@
  * test_vlapic.c - the guest's x2APIC, driven through the MSR table as
  * Linux drives it: the x2APIC init sequence of setup_local_APIC(), the
  * timer calibration, TSC-deadline and one-shot timers; priority and EOI
- * nesting, self-IPIs, and the accesses that must raise #GP.
+ * nesting, self-IPIs, the accesses that must raise #GP, and what the
+ * I/O APIC needs: TMR, the EOI broadcast, destination matching.
  *
  * The clock is two variables: guest ns and guest TSC at 2 GHz, moved
  * together by advance().
@@ -437,6 +438,102 @@ static void test_priority_and_eoi_nesting(void **state)
 	assert_int_equal(rd(MSR_ISR0 + 4), 0);
 }
 
+/* The EOI listener (the I/O APIC): the vectors it heard, and what it saw then. */
+static uint8_t heard[8];
+static unsigned int nr_heard;
+static bool isr_clear_when_heard;
+
+static void listener(void *ctx, uint8_t vector)
+{
+	assert_ptr_equal(ctx, &a);
+	isr_clear_when_heard = !(a.isr[vector / 32] & (1u << (vector % 32)));
+	if (nr_heard < ARRAY_SIZE(heard))
+		heard[nr_heard++] = vector;
+}
+
+/*
+ * Fixed interrupts from the I/O APIC: level sets TMR, edge clears it; the
+ * EOI of a TMR vector goes to the listener after ISR is cleared, the EOI
+ * of an edge vector goes nowhere.
+ */
+static void test_level_tmr_and_eoi_broadcast(void **state)
+{
+	nr_heard = 0;
+	vlapic_set_eoi_listener(&a, listener, &a);
+	sw_enable();
+	assert_true(vlapic_accept_irq(&a, 0x39, true));
+	assert_int_equal(rd(MSR_TMR0 + 1), 1u << 25);
+	assert_int_equal(vlapic_pending(&a), 0x39);
+	vlapic_ack(&a, 0x39);
+	wr(MSR_EOI, 0);
+	assert_int_equal(nr_heard, 1);
+	assert_int_equal(heard[0], 0x39);
+	assert_true(isr_clear_when_heard);
+	assert_int_equal(a.stats.level_eois, 1);
+	/* The same vector arriving edge-triggered clears TMR: its EOI is not heard. */
+	assert_true(vlapic_accept_irq(&a, 0x39, false));
+	assert_int_equal(rd(MSR_TMR0 + 1), 0);
+	vlapic_ack(&a, 0x39);
+	wr(MSR_EOI, 0);
+	assert_int_equal(nr_heard, 1);
+	/* Self-IPIs and the timer are edge: TMR stays clear. */
+	assert_true(vlapic_accept_irq(&a, 0x45, true));
+	wr(MSR_SELF_IPI, 0x45);
+	assert_int_equal(rd(MSR_TMR0 + 2), 0);
+	/* A refused interrupt says so and leaves TMR alone. */
+	assert_false(vlapic_accept_irq(&a, 0x0e, true));
+	assert_int_equal(rd(MSR_TMR0), 0);
+	/* An EOI with nothing in service tells nobody. */
+	vlapic_ack(&a, 0x45);
+	wr(MSR_EOI, 0);
+	wr(MSR_EOI, 0);
+	assert_int_equal(nr_heard, 1);
+}
+
+/* The listener is wiring: disabling the APIC (a register reset) keeps it. */
+static void test_eoi_listener_survives_reset(void **state)
+{
+	vlapic_set_eoi_listener(&a, listener, &a);
+	wr(MSR_IA32_APICBASE, 0xfee00000ULL | MSR_IA32_APICBASE_BSP);
+	assert_ptr_equal(a.eoi_fn, listener);
+	assert_ptr_equal(a.eoi_ctx, &a);
+	/* Disabled: it accepts nothing and matches no destination. */
+	assert_false(vlapic_accept_irq(&a, 0x39, true));
+	assert_false(vlapic_match_dest(&a, 0, false));
+	assert_false(vlapic_match_dest(&a, 0xff, false));
+	/* No listener: a level EOI is counted and goes nowhere. */
+	setup(state);
+	sw_enable();
+	vlapic_accept_irq(&a, 0x39, true);
+	vlapic_ack(&a, 0x39);
+	wr(MSR_EOI, 0);
+	assert_int_equal(a.stats.level_eois, 1);
+}
+
+/* 8-bit I/O APIC destinations: physical ID 0 or 0xff; logical sets meeting LDR 0x1. */
+static void test_match_dest(void **state)
+{
+	assert_true(vlapic_match_dest(&a, 0, false));
+	assert_true(vlapic_match_dest(&a, 0xff, false));
+	assert_false(vlapic_match_dest(&a, 1, false));
+	assert_false(vlapic_match_dest(&a, 0x10, false));
+	assert_true(vlapic_match_dest(&a, 0x01, true));
+	assert_true(vlapic_match_dest(&a, 0x81, true));
+	assert_true(vlapic_match_dest(&a, 0xff, true));
+	assert_false(vlapic_match_dest(&a, 0x02, true));
+	assert_false(vlapic_match_dest(&a, 0x00, true));
+	/* Another ID, another logical bit (x2APIC LDR: 1 << (id & 15)). */
+	a.id = 3;
+	assert_true(vlapic_match_dest(&a, 3, false));
+	assert_false(vlapic_match_dest(&a, 0, false));
+	assert_true(vlapic_match_dest(&a, 0x08, true));
+	assert_false(vlapic_match_dest(&a, 0x01, true));
+	/* ID 16 is cluster 1, which no 8-bit destination can name but broadcast. */
+	a.id = 16;
+	assert_false(vlapic_match_dest(&a, 0x01, true));
+	assert_true(vlapic_match_dest(&a, 0xff, true));
+}
+
 static void test_self_ipi(void **state)
 {
 	sw_enable();
@@ -725,6 +822,9 @@ int main(void)
 		cmocka_unit_test_setup(test_periodic, setup),
 		cmocka_unit_test_setup(test_divide_change, setup),
 		cmocka_unit_test_setup(test_priority_and_eoi_nesting, setup),
+		cmocka_unit_test_setup(test_level_tmr_and_eoi_broadcast, setup),
+		cmocka_unit_test_setup(test_eoi_listener_survives_reset, setup),
+		cmocka_unit_test_setup(test_match_dest, setup),
 		cmocka_unit_test_setup(test_self_ipi, setup),
 		cmocka_unit_test_setup(test_ipi_dropped, setup),
 		cmocka_unit_test_setup(test_illegal_vector, setup),

@@ -10,12 +10,14 @@
 #include <cmocka.h>
 
 #include "vdev.h"
+#include "virq.h"
 #include "vpic.h"
 #include "vpit.h"
 
 static struct vdev_table t;
 static struct vpit pit;
 static struct vpic pic;
+static struct virq router; /* to the PIC only: test_virq.c covers the I/O APIC */
 static uint64_t now; /* guest ns; the test's TSC runs at 1 GHz, so tsc == now */
 static uint64_t io_cost; /* guest ns each port access takes */
 
@@ -49,7 +51,8 @@ static int setup(void **state)
 	now = 1000000; /* not zero: catch code that forgets the base */
 	io_cost = 0;
 	assert_int_equal(vpic_attach(&t, &pic), 0);
-	assert_int_equal(vpit_attach(&t, &pit, &pic, fake_clock, &now), 0);
+	virq_init(&router, &pic, NULL);
+	assert_int_equal(vpit_attach(&t, &pit, &router, fake_clock, &now), 0);
 	/* The PIC as Linux leaves it, IRQ0 unmasked. */
 	static const uint8_t init[][2] = { { 0x20, 0x11 }, { 0x21, 0x20 }, { 0x21, 4 },
 					   { 0x21, 1 },	   { 0xa0, 0x11 }, { 0xa1, 0x28 },
