@@ -4,11 +4,13 @@
 # No hypervisor: the "bare" half of the bare-vs-under-Pagoda boot-time
 # baseline. GRUB (BIOS, serial terminal, timeout 0) runs `linux` and
 # `initrd` at once; the kernel command line is console=ttyS0,115200 plus
-# whatever -a adds (e.g. "pagoda.test=memtest pagoda.exit=1").
+# whatever -a adds (e.g. "pagoda.test=memtest pagoda.exit=1"), or exactly
+# -c's (scripts/bench-boot.py gives the one the Pagoda run uses).
 # Rebuilds only when the kernel, initramfs, command line or this script
 # changed (stamp: <iso>.stamp).
 #
-# Usage: scripts/mkiso-bare.sh [-k bzImage] [-i initramfs] [-a append] [-o iso]
+# Usage: scripts/mkiso-bare.sh [-k bzImage] [-i initramfs] [-a append | -c cmdline]
+#                              [-o iso]
 # Defaults: -k $PAGODA_CACHE/linux/bzImage -i $PAGODA_CACHE/initramfs.cpio.gz
 #           -o $PAGODA_CACHE/iso/bare.iso
 set -euo pipefail
@@ -18,11 +20,12 @@ set -euo pipefail
 KERNEL=$PAGODA_CACHE/linux/bzImage
 INITRD=$PAGODA_CACHE/initramfs.cpio.gz
 APPEND=
+CMDLINE=
 ISO=$PAGODA_CACHE/iso/bare.iso
 WORK=
 
 usage() {
-	echo "usage: ${0##*/} [-k bzImage] [-i initramfs] [-a append] [-o iso]" >&2
+	echo "usage: ${0##*/} [-k bzImage] [-i initramfs] [-a append | -c cmdline] [-o iso]" >&2
 	exit 2
 }
 
@@ -42,17 +45,19 @@ EOF
 
 main() {
 	local opt hash cmdline
-	while getopts k:i:a:o:h opt; do
+	while getopts k:i:a:c:o:h opt; do
 		case $opt in
 		k) KERNEL=$OPTARG ;; i) INITRD=$OPTARG ;;
-		a) APPEND=$OPTARG ;; o) ISO=$OPTARG ;; *) usage ;;
+		a) APPEND=$OPTARG ;; c) CMDLINE=$OPTARG ;;
+		o) ISO=$OPTARG ;; *) usage ;;
 		esac
 	done
 	[ $OPTIND -gt $# ] || usage
+	[ -z "$APPEND" ] || [ -z "$CMDLINE" ] || usage
 	need_pkgs grub-pc-bin grub-common xorriso mtools
 	[ -f "$KERNEL" ] || die "no kernel $KERNEL (run scripts/build-linux.sh)"
 	[ -f "$INITRD" ] || die "no initramfs $INITRD (run scripts/build-initramfs.sh)"
-	cmdline="console=ttyS0,115200${APPEND:+ $APPEND}"
+	cmdline=${CMDLINE:-"console=ttyS0,115200${APPEND:+ $APPEND}"}
 	mkdir -p "$(dirname "$ISO")"
 	take_lock "iso-$(basename "$ISO")"
 	hash=$(inputs_hash "$0" "$GUEST_DIR/lib.sh" "$KERNEL" "$INITRD" -- \

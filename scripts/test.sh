@@ -3,10 +3,12 @@
 #
 # Tiers: host unit tests (cmocka, ASan/UBSan); integration tests that boot
 # the real ISO in QEMU (TCG: boot path, shell, no-VMX path) and in Bochs
-# (VMX with and without EPT). Each tier prints "ok"/"not ok" lines; a tier
-# that cannot even build counts as a failure, never as a skip.
+# (VMX with and without EPT); Linux guests under Pagoda in Bochs (the test
+# kernel, then Debian's stock kernel, ~2 min). Each tier prints "ok"/"not
+# ok" lines; a tier that cannot even build counts as a failure, never as a
+# skip.
 set -u
-cd "$(dirname "$0")/.."
+cd "$(dirname "$0")/.." || exit 1
 pass=0 fail=0
 mkdir -p build/logs
 
@@ -42,6 +44,14 @@ build_linux() {
 		echo "ok - build: guest Linux and initramfs (cached)"
 }
 build_mb() { scripts/build-mbkernels.sh build/guest >/dev/null && echo "ok - build: multiboot test kernels"; }
+build_debian() {
+	if scripts/fetch-debian-kernel.sh >build/logs/fetch-debian-kernel.log 2>&1; then
+		echo "ok - build: Debian stock kernel (fetched once, cached)"
+	else
+		cat build/logs/fetch-debian-kernel.log
+		return 1
+	fi
+}
 
 tier unit build_unit
 tier iso build_iso
@@ -54,6 +64,8 @@ if [ -f build/pagoda.iso ]; then
 	tier guest-mb python3 tests/integration/test_guest_mb.py
 	tier guest-linux-build build_linux
 	tier guest-linux python3 tests/integration/test_guest_linux.py
+	tier guest-debian-build build_debian
+	tier guest-debian python3 tests/integration/test_guest_debian.py
 fi
 
 echo "$pass passed, $fail failed"

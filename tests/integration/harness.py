@@ -38,6 +38,7 @@ class Machine:
     def __init__(self, name, argv, port, cwd, connect_timeout=30):
         os.makedirs(LOGS, exist_ok=True)
         self.name = name
+        self.t0 = time.monotonic()  # emulator start: wall-clock figures count from here
         self.buf = b""
         self.pos = 0  # expect() searches from here
         self.log = open(os.path.join(LOGS, name + ".serial.log"), "wb")
@@ -119,6 +120,52 @@ class Machine:
     def text_since(self, start=0):
         return self.buf[start:].decode(errors="replace")
 
+    def read_more(self, timeout):
+        """Waits up to @timeout s for more serial data (kept in buf and the
+        log); returns whether some came. Raises EOFError once the line closed."""
+        return self._recv(timeout)
+
+    def elapsed(self):
+        """Wall-clock seconds since the emulator was started."""
+        return time.monotonic() - self.t0
+
+    def cpu_seconds(self):
+        """User+system CPU seconds the emulator has used so far (NaN once it
+        is gone). Moves much less than wall-clock when others load the host."""
+        try:
+            with open("/proc/%d/stat" % self.proc.pid) as f:
+                fields = f.read().rsplit(")", 1)[1].split()
+            return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+        except (OSError, IndexError, ValueError):
+            return float("nan")
+
+    def to_shell(self, timeout=60):
+        """Ctrl-\\ from the guest console to Pagoda's shell; waits for its prompt."""
+        self.send(CONSOLE_ESCAPE)
+        self.expect(r"input goes to the Pagoda shell", timeout)
+        self.expect(r"pagoda> ", timeout)
+
+    def to_guest(self, timeout=60):
+        """Ctrl-\\ from Pagoda's shell back to the guest console."""
+        self.send(CONSOLE_ESCAPE)
+        self.expect(r"input goes to the guest", timeout)
+
+    def guest_sync(self, timeout=120):
+        """Waits until the guest's shell reads the console: types a unique
+        echo and waits for its output line and the prompt after it, so stale
+        or doubled prompts (input typed before the shell started) are behind."""
+        self.guest_syncs = getattr(self, "guest_syncs", 0) + 1
+        tag = "pagoda-sync-%d" % self.guest_syncs
+        self.send("echo %s\r" % tag)
+        self.expect(r"^%s\r?\n" % tag, timeout)  # a whole line, not a prefix
+        self.expect(GUEST_PROMPT, timeout)
+
+    def guest_command(self, line, timeout=60):
+        """Type a command into the guest's busybox shell (which must be at its
+        prompt: guest_sync()); return what it printed up to its next prompt.
+        The prompt is "/ # ", then busybox's cursor-position query."""
+        return self.command(line, prompt=GUEST_PROMPT, timeout=timeout)
+
     def wait_exit(self, timeout=30):
         try:
             return self.proc.wait(timeout)
@@ -182,6 +229,65 @@ def bochs(name, iso, cpu="corei7_skylake_x", megs=512, ips=100000000):
     return Machine(name, argv, port, d, connect_timeout=60)
 
 
+# Guest kernel command lines: the one place for the Linux guest tiers,
+# `make run` (scripts/run.sh asks `harness.py cmdline`) and
+# scripts/bench-boot.py. No `noapic`: Pagoda emulates an I/O APIC
+# (guest/vioapic.c), so Linux takes its symmetric-I/O path unchanged.
+# 115200 matters only bare: Bochs' 16550 takes a byte's line time per byte.
+GUEST_CMDLINE = "console=ttyS0,115200"
+# Debian's stock kernel: `quiet`, since every console byte costs the guest
+# several exits (405k of 596k exits were serial I/O at loglevel=8).
+DEBIAN_CMDLINE = GUEST_CMDLINE + " quiet"
+# Pagoda's own command line for the Debian guest: 128 MiB is enough for its
+# 64 MiB init_size at 16 MiB, the 4 MiB initramfs and the tests.
+DEBIAN_PAGODA_CMDLINE = "guest_mem=128M"
+
+CACHE = os.environ.get("PAGODA_CACHE", os.path.expanduser("~/.cache/pagoda"))
+LINUX_KERNEL = os.path.join(CACHE, "linux", "bzImage")  # scripts/build-linux.sh
+DEBIAN_KERNEL = os.path.join(CACHE, "debian", "vmlinuz")  # scripts/fetch-debian-kernel.sh
+INITRD = os.path.join(CACHE, "initramfs.cpio.gz")  # scripts/build-initramfs.sh
+
+CONSOLE_ESCAPE = "\x1c"  # Ctrl-\ switches the serial line: guest console / Pagoda shell
+GUEST_PROMPT = r"/ # "
+
+
+def guest_iso(out, kernel, cmdline, pagoda_cmdline="", initrd=INITRD):
+    """Builds (or keeps, when its inputs are unchanged) an ISO with Pagoda
+    and kernel + initrd as `linux <cmdline>` and `initrd` modules; returns
+    its path. Raises CalledProcessError when scripts/mkiso.sh fails."""
+    subprocess.run(["scripts/mkiso.sh", out, os.path.join(BUILD, "pagoda.elf"),
+                    pagoda_cmdline, kernel, "linux " + cmdline, initrd, "initrd"],
+                   cwd=ROOT, check=True)
+    return out
+
+
+def parse_vm(text):
+    """Returns the figures of the shell's `vm` output as a dict: state,
+    ram_mib, frames_backed, exits, injections, exits_by_reason {name: n},
+    ept_violations {kind: n} and ept_violations_total. Missing lines give
+    missing keys, never an exception."""
+    out = {"exits_by_reason": {}, "ept_violations": {}}
+    m = re.search(r"guest '[^']*': (\w+)", text)
+    if m:
+        out["state"] = m.group(1)
+    m = re.search(r"RAM (\d+) MiB, (\d+) frames backed", text)
+    if m:
+        out["ram_mib"], out["frames_backed"] = int(m.group(1)), int(m.group(2))
+    m = re.search(r"exits: (\d+) total, (\d+) injections", text)
+    if m:
+        out["exits"], out["injections"] = int(m.group(1)), int(m.group(2))
+    section = out["exits_by_reason"]
+    for line in text.splitlines():
+        if line.startswith("EPT violations:"):
+            section = out["ept_violations"]
+        m = re.match(r"^  (\S.*?)\s+(\d+)\s*$", line)
+        if m:
+            section[m.group(1)] = int(m.group(2))
+    out["ept_violations_total"] = sum(
+        n for k, n in out["ept_violations"].items() if k != "misconfigurations")
+    return out
+
+
 class Report:
     """Counts checks; prints one TAP-like line per check."""
 
@@ -221,3 +327,15 @@ def indent(text, limit=3000):
 
 def have(tool):
     return shutil.which(tool) is not None
+
+
+if __name__ == "__main__":
+    # `harness.py cmdline [linux|debian]`: the guest command line, for
+    # scripts (scripts/run.sh) that must not keep a copy of it.
+    lines = {"linux": GUEST_CMDLINE, "debian": DEBIAN_CMDLINE}
+    if len(sys.argv) in (2, 3) and sys.argv[1] == "cmdline" and \
+            (len(sys.argv) == 2 or sys.argv[2] in lines):
+        print(lines[sys.argv[2] if len(sys.argv) == 3 else "linux"])
+        sys.exit(0)
+    print("usage: harness.py cmdline [linux|debian]", file=sys.stderr)
+    sys.exit(2)
