@@ -17,6 +17,9 @@
 #include "vdev.h"
 
 #define PIO_PORTS 0x10000u
+
+static_assert(VDEV_MAX_PIO >= VDEV_MAX_MSR && VDEV_MAX_PIO >= VDEV_MAX_MMIO,
+	      "dump_hits sizes its arrays by the largest table");
 #define MSR_SPACE 0x100000000ull
 
 /* Mask of the bytes an access of `size` carries; 0 for a size the bus has not. */
@@ -141,14 +144,81 @@ const struct msr_handler *vdev_find_msr(const struct vdev_table *t, uint32_t msr
 	return NULL;
 }
 
+/* count_pio / count_msr: one access to h, or to nothing; returns h. */
+static const struct pio_handler *count_pio(struct vdev_table *t, const struct pio_handler *h)
+{
+	if (h)
+		t->hits.pio[h - t->pio]++;
+	else
+		t->hits.pio_unclaimed++;
+	return h;
+}
+
+static const struct msr_handler *count_msr(struct vdev_table *t, const struct msr_handler *h)
+{
+	if (h)
+		t->hits.msr[h - t->msr]++;
+	else
+		t->hits.msr_unclaimed++;
+	return h;
+}
+
+void vdev_count_mmio(struct vdev_table *t, const struct mmio_handler *h)
+{
+	if (h)
+		t->hits.mmio[h - t->mmio]++;
+	else
+		t->hits.mmio_unclaimed++;
+}
+
+/*
+ * dump_hits: "kind: name count, ..., unclaimed N", busiest first. A
+ * selection by repeated maximum: at most VDEV_MAX_PIO entries, and a
+ * shell command has time to spare.
+ */
+static void dump_hits(const char *kind, const char *const *names, const uint64_t *hits,
+		      unsigned int n, uint64_t unclaimed)
+{
+	bool shown[VDEV_MAX_PIO] = { false };
+
+	printk("  %s", kind);
+	for (unsigned int k = 0; k < n; k++) {
+		unsigned int best = n;
+		for (unsigned int i = 0; i < n; i++)
+			if (!shown[i] && hits[i] && (best == n || hits[i] > hits[best]))
+				best = i;
+		if (best == n)
+			break;
+		shown[best] = true;
+		printk(" %s %lu,", names[best], (unsigned long)hits[best]);
+	}
+	printk(" unclaimed %lu\n", (unsigned long)unclaimed);
+}
+
+void vdev_dump_hits(const struct vdev_table *t)
+{
+	const char *names[VDEV_MAX_PIO];
+	uint64_t hits[VDEV_MAX_PIO];
+
+	for (unsigned int i = 0; i < t->nr_pio; i++)
+		names[i] = t->pio[i].name, hits[i] = t->hits.pio[i];
+	dump_hits("ports:", names, hits, t->nr_pio, t->hits.pio_unclaimed);
+	for (unsigned int i = 0; i < t->nr_msr; i++)
+		names[i] = t->msr[i].name, hits[i] = t->hits.msr[i];
+	dump_hits("MSRs:", names, hits, t->nr_msr, t->hits.msr_unclaimed);
+	for (unsigned int i = 0; i < t->nr_mmio; i++)
+		names[i] = t->mmio[i].name, hits[i] = t->hits.mmio[i];
+	dump_hits("MMIO:", names, hits, t->nr_mmio, t->hits.mmio_unclaimed);
+}
+
 /*
  * pio_dispatch_in: the value an IN of `size` bytes from `port` reads, in
  * the low `size` bytes (the rest zero). Unclaimed ports and device errors
  * read all ones; so does a size other than 1/2/4 (all 32 bits).
  */
-uint32_t pio_dispatch_in(const struct vdev_table *t, uint16_t port, unsigned int size)
+uint32_t pio_dispatch_in(struct vdev_table *t, uint16_t port, unsigned int size)
 {
-	const struct pio_handler *h = vdev_find_pio(t, port);
+	const struct pio_handler *h = count_pio(t, vdev_find_pio(t, port));
 	uint32_t mask = pio_size_mask(size), val = 0xffffffff;
 
 	if (!mask) {
@@ -168,10 +238,9 @@ uint32_t pio_dispatch_in(const struct vdev_table *t, uint16_t port, unsigned int
 }
 
 /* pio_dispatch_out: an OUT of `size` bytes to `port`; unclaimed ones vanish. */
-void pio_dispatch_out(const struct vdev_table *t, uint16_t port, unsigned int size,
-		      uint32_t val)
+void pio_dispatch_out(struct vdev_table *t, uint16_t port, unsigned int size, uint32_t val)
 {
-	const struct pio_handler *h = vdev_find_pio(t, port);
+	const struct pio_handler *h = count_pio(t, vdev_find_pio(t, port));
 	uint32_t mask = pio_size_mask(size);
 
 	if (!h || !mask) {
@@ -188,9 +257,9 @@ void pio_dispatch_out(const struct vdev_table *t, uint16_t port, unsigned int si
  * msr_dispatch_read: a device's MSR value in *val. Returns 0, or -EINVAL
  * (the caller injects #GP) when no device claims the MSR or it refuses.
  */
-int msr_dispatch_read(const struct vdev_table *t, uint32_t msr, uint64_t *val)
+int msr_dispatch_read(struct vdev_table *t, uint32_t msr, uint64_t *val)
 {
-	const struct msr_handler *h = vdev_find_msr(t, msr);
+	const struct msr_handler *h = count_msr(t, vdev_find_msr(t, msr));
 	int err;
 
 	if (!h || !h->read) {
@@ -202,9 +271,9 @@ int msr_dispatch_read(const struct vdev_table *t, uint32_t msr, uint64_t *val)
 }
 
 /* msr_dispatch_write: as msr_dispatch_read, for WRMSR. */
-int msr_dispatch_write(const struct vdev_table *t, uint32_t msr, uint64_t val)
+int msr_dispatch_write(struct vdev_table *t, uint32_t msr, uint64_t val)
 {
-	const struct msr_handler *h = vdev_find_msr(t, msr);
+	const struct msr_handler *h = count_msr(t, vdev_find_msr(t, msr));
 	int err;
 
 	if (!h || !h->write) {

@@ -67,6 +67,19 @@ struct mmio_handler {
 #define VDEV_MAX_MSR 16
 #define VDEV_MAX_MMIO 4
 
+/*
+ * Accesses per registered range, in registration order, and to nothing:
+ * what `vm` shows so that "35 000 I/O exits" can be read as which device
+ * the guest keeps poking. One count per dispatched access, so a REP
+ * INS/OUTS batch counts each element, and an MSR that vmx/msr.c answers
+ * itself is not counted here.
+ */
+struct vdev_hits {
+	uint64_t pio[VDEV_MAX_PIO], pio_unclaimed;
+	uint64_t msr[VDEV_MAX_MSR], msr_unclaimed;
+	uint64_t mmio[VDEV_MAX_MMIO], mmio_unclaimed;
+};
+
 struct vdev_table {
 	struct pio_handler pio[VDEV_MAX_PIO];
 	unsigned int nr_pio;
@@ -74,6 +87,7 @@ struct vdev_table {
 	unsigned int nr_msr;
 	struct mmio_handler mmio[VDEV_MAX_MMIO];
 	unsigned int nr_mmio;
+	struct vdev_hits hits;
 };
 
 /* Registration: -ENOSPC when the table is full, -EEXIST on overlap. */
@@ -85,6 +99,10 @@ const struct msr_handler *vdev_find_msr(const struct vdev_table *t, uint32_t msr
 int vdev_register_mmio(struct vdev_table *t, const struct mmio_handler *h);
 /* vdev_find_mmio: the handler whose range holds a, or NULL. */
 const struct mmio_handler *vdev_find_mmio(const struct vdev_table *t, gpa_t a);
+/* vdev_count_mmio: count one access to h (a vdev_find_mmio result) or, for NULL, to nothing. */
+void vdev_count_mmio(struct vdev_table *t, const struct mmio_handler *h);
+/* vdev_dump_hits: one line per kind (ports, MSRs, MMIO) of "name count", busiest first. */
+void vdev_dump_hits(const struct vdev_table *t);
 
 /*
  * pio_dispatch / msr_dispatch: what the exit handlers call. An unclaimed
@@ -92,11 +110,10 @@ const struct mmio_handler *vdev_find_mmio(const struct vdev_table *t, gpa_t a);
  * unclaimed MSR returns -EINVAL (the caller injects #GP). Both log
  * unclaimed accesses rate-limited.
  */
-uint32_t pio_dispatch_in(const struct vdev_table *t, uint16_t port, unsigned int size);
-void pio_dispatch_out(const struct vdev_table *t, uint16_t port, unsigned int size,
-		      uint32_t val);
-int msr_dispatch_read(const struct vdev_table *t, uint32_t msr, uint64_t *val);
-int msr_dispatch_write(const struct vdev_table *t, uint32_t msr, uint64_t val);
+uint32_t pio_dispatch_in(struct vdev_table *t, uint16_t port, unsigned int size);
+void pio_dispatch_out(struct vdev_table *t, uint16_t port, unsigned int size, uint32_t val);
+int msr_dispatch_read(struct vdev_table *t, uint32_t msr, uint64_t *val);
+int msr_dispatch_write(struct vdev_table *t, uint32_t msr, uint64_t val);
 
 /*
  * Byte-wide devices (8259, 8254, 16550, CMOS, i8042): the ISA bus splits

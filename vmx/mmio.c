@@ -356,6 +356,7 @@ int mmio_handle_violation(struct vm *vm, struct vmexit *e)
 	int err;
 
 	c.dev = vdev_find_mmio(&vm->vdev, e->gpa);
+	vdev_count_mmio(&vm->vdev, c.dev);
 	fetch(&c);
 	if (!c.dev) {
 		insn_decode(c.bytes, c.nbytes, c.mode, &c.insn); /* its length, for the message */

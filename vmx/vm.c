@@ -107,6 +107,8 @@ static int cmd_vm(int argc, char **argv)
 	for (unsigned int i = 0; i < EXIT_REASON_MAX; i++)
 		if (s->exits_by_reason[i])
 			printk("  %-28s %lu\n", exit_reason_name(i), s->exits_by_reason[i]);
+	printk("device accesses, busiest first:\n");
+	vdev_dump_hits(&vm->vdev);
 	printk("EPT violations:\n");
 	for (unsigned int i = 0; i < EPT_V_NR_KINDS; i++)
 		printk("  %-28s %lu\n", ept_violation_kind_name[i], s->ept_violations[i]);

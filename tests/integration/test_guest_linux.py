@@ -91,6 +91,10 @@ def main():
         r.contains("vm: >16384 guest frames backed on demand", out,
                    r"(1[6-9]|[2-9]\d)\d{3} frames backed")
         r.contains("vm: EPT write violations counted", out, r"write-np\s+[1-9]\d{3,}")
+        r.contains("vm: port accesses by device, the console's UART among them", out,
+                   r"ports: [^\n]*\buart [1-9]\d*,")
+        r.contains("vm: the I/O APIC's MMIO accesses counted", out,
+                   r"MMIO: ioapic [1-9]\d*, unclaimed 0")
         r.contains("gva2gpa walks the guest's tables", m.command("gva2gpa 0xffffffff81000000"),
                    r"-> gpa 0x")
         check_devices(m.command("devices", timeout=60))

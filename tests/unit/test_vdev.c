@@ -219,6 +219,48 @@ static void test_dispatch_sizes(void **state)
 	pio_dispatch_out(&t, 0x520, 1, 0); /* no write function: dropped */
 }
 
+/* Every dispatched access is counted against its range or as unclaimed,
+ * and `vm` lists them busiest first. */
+static void test_hits(void **state)
+{
+	struct pio_handler a = { "alpha", 0x500, 4, dev_read, dev_write, NULL };
+	struct pio_handler b = { "beta", 0x510, 1, dev_read, dev_write, NULL };
+	struct msr_handler m = { "m", 0x4b564d00, 8, msr_read, msr_write, NULL };
+	struct mmio_handler io = { "mmdev", { 0xfec00000 }, 0x1000, mmio_rd, mmio_wr, NULL };
+	uint64_t v;
+	const char *text, *pb, *pa;
+
+	assert_int_equal(vdev_register_pio(&t, &a), 0);
+	assert_int_equal(vdev_register_pio(&t, &b), 0);
+	assert_int_equal(vdev_register_msr(&t, &m), 0);
+	assert_int_equal(vdev_register_mmio(&t, &io), 0);
+	(void)pio_dispatch_in(&t, 0x500, 1);
+	for (int i = 0; i < 3; i++)
+		pio_dispatch_out(&t, 0x510, 1, 0);
+	(void)pio_dispatch_in(&t, 0x600, 1);
+	pio_dispatch_out(&t, 0x600, 8, 0); /* a bad size still reached the bus */
+	(void)msr_dispatch_read(&t, 0x4b564d01, &v);
+	(void)msr_dispatch_read(&t, 0x12345678, &v);
+	vdev_count_mmio(&t, vdev_find_mmio(&t, gpa(0xfec00010)));
+	vdev_count_mmio(&t, vdev_find_mmio(&t, gpa(0xfe000000)));
+	assert_int_equal(t.hits.pio[0], 1);
+	assert_int_equal(t.hits.pio[1], 3);
+	assert_int_equal(t.hits.pio_unclaimed, 2);
+	assert_int_equal(t.hits.msr[0], 1);
+	assert_int_equal(t.hits.msr_unclaimed, 1);
+	assert_int_equal(t.hits.mmio[0], 1);
+	assert_int_equal(t.hits.mmio_unclaimed, 1);
+
+	vdev_dump_hits(&t);
+	text = fake_console_text();
+	assert_non_null(strstr(text, "ports: beta 3, alpha 1, unclaimed 2\n"));
+	assert_non_null(strstr(text, "MSRs: m 1, unclaimed 1\n"));
+	assert_non_null(strstr(text, "MMIO: mmdev 1, unclaimed 1\n"));
+	pb = strstr(text, "beta");
+	pa = strstr(text, "alpha");
+	assert_true(pb && pa && pb < pa);
+}
+
 static void test_msr_dispatch(void **state)
 {
 	struct msr_handler h = { "m", 0x4b564d00, 8, msr_read, msr_write, NULL };
@@ -595,6 +637,7 @@ int main(void)
 		cmocka_unit_test_setup(test_register_mmio, setup_table),
 		cmocka_unit_test_setup(test_dispatch_sizes, setup_table),
 		cmocka_unit_test_setup(test_msr_dispatch, setup_table),
+		cmocka_unit_test_setup(test_hits, setup_table),
 		cmocka_unit_test_setup(test_rtc_read_across_uip, setup_cmos),
 		cmocka_unit_test_setup(test_rtc_modes_and_set, setup_cmos),
 		cmocka_unit_test_setup(test_cmos_memory_and_nmi, setup_cmos),
