@@ -64,7 +64,7 @@ HOSTLIBS := -lcmocka
 IMAGE_OBJS := $(patsubst %,$(BUILD)/image/%.o,$(IMAGE_SRCS))
 HOST_OBJS := $(patsubst %,$(BUILD)/host/obj/%.o,$(PURE_SRCS) $(FAKE_SRCS))
 
-.PHONY: all iso run bench test unit clean deps guest
+.PHONY: all iso run bench test unit clean deps guest FORCE
 # Shared by every test binary: never delete them as intermediates.
 .SECONDARY:
 all: $(BUILD)/pagoda.elf
@@ -77,6 +77,14 @@ $(BUILD)/image/%.S.o: %.S
 	@mkdir -p $(dir $@)
 	@echo "  AS      $<"
 	$(Q)$(CC) $(ASFLAGS) -MMD -MP -c $< -o $@
+
+# The version string is baked into cmd_core.o; this stamp changes only
+# when `git describe` does, so a new commit rebuilds that one object.
+$(BUILD)/version: FORCE
+	@mkdir -p $(dir $@)
+	@echo '$(VERSION)' | cmp -s - $@ || echo '$(VERSION)' > $@
+$(BUILD)/image/shell/cmd_core.c.o: $(BUILD)/version
+FORCE:
 
 $(BUILD)/pagoda.elf: $(IMAGE_OBJS) linker.ld
 	@echo "  LD      $@"
