@@ -6,8 +6,9 @@
  *   1. classify the access (read/write/fetch, not-present/permission) and
  *      count it, per vCPU (KVM: the tracepoint and vcpu stats);
  *   2. the gpa must lie in guest RAM (KVM: the memslot lookup); anything
- *      else is an access to a device Pagoda does not emulate by MMIO, and
- *      stops the guest with a diagnostic (KVM would exit to user space);
+ *      else goes to vmx/mmio.c, which emulates the access when a device
+ *      registered that range (the I/O APIC) and otherwise stops the guest
+ *      with a diagnostic (KVM would exit to user space);
  *   3. find or allocate the backing host frame in the gfn -> hfn map
  *      (KVM: kvm_faultin_pfn / hva_to_pfn; here there is no host page
  *      table, the map is ours);
@@ -128,7 +129,10 @@ int ept_handle_violation(struct vm *vm, struct vmexit *e)
 		return err;
 	}
 	if (err) {
-		/* Present already: a permission fault on a mapping Pagoda made RWX. */
+		/* -EIO: the INVEPT after a collapse failed (ept_flush logged it).
+		 * Anything else means the EPT holds what this handler never makes
+		 * (a permission fault on an RWX mapping): a Pagoda bug, not the
+		 * guest's, so stop rather than loop on the same violation. */
 		vm_stop(vm, "EPT %s violation at gpa 0x%lx not resolvable (%s), qual 0x%lx",
 			access_name(e->qual), e->gpa.v, err_name(err), e->qual);
 		return err;
