@@ -80,6 +80,9 @@ def main():
         m.expect(r"pagoda-guest: init reached", 600)
         r.check("linux reaches /init", True)
         check_ioapic_boot(m.text_since(0))
+        r.contains("ACPI: the DSDT loads and the interpreter is enabled", m.text_since(0),
+                   r"ACPI: Interpreter enabled")
+        r.lacks("ACPI: no AML errors", m.text_since(0), r"AE_[A-Z_]+")
         out = m.expect(r"memtest: [^\r\n]*\r?\n", 300).group(0).decode(errors="replace")
         r.contains("memtest checksum matches the host's", out,
                    r"memtest: 64 MiB ok checksum=%s" % MEMTEST_SUM)
