@@ -8,8 +8,8 @@ with as much RAM as the guest gets under Pagoda) and under Pagoda
 (scripts/mkiso.sh, Bochs with 512 MiB). Both count wall-clock and Bochs CPU
 seconds from Bochs' start to "pagoda-guest: init reached". In the Pagoda
 run it then switches to Pagoda's shell (Ctrl-\\), pauses the guest and
-reads `vm` (exits by reason, EPT violations, frames backed) and `ept`
-(4K and 2M leaves). Prints a table with the Pagoda/bare ratios.
+reads `vm` (exits by reason, accesses by device, EPT violations, frames
+backed) and `ept` (4K and 2M leaves). Prints a table with the Pagoda/bare ratios.
 
 Figures only, never a verdict: Bochs emulates the machine, so the seconds
 say how fast Bochs runs on this host, and wall-clock moves with other load
@@ -102,7 +102,10 @@ def shell_figures(m):
     m.to_shell()
     m.command("pause", timeout=60)
     paused = m.elapsed() - t_init
-    vm = harness.parse_vm(m.command("vm", timeout=60))
+    text = m.command("vm", timeout=60)
+    vm = harness.parse_vm(text)
+    # Accesses per device ("ports: uart N, pic-master N, ..."), as printed.
+    vm["devices"] = re.findall(r"(?m)^\s*((?:ports|MSRs|MMIO): .*?)\s*$", text)
     ept = m.command("ept", timeout=60)
     mt = re.search(r"leaves 4K (\d+) 2M (\d+)", ept)
     if mt:
@@ -157,6 +160,9 @@ def print_counters(vm):
         vm.get("frames_backed", 0) * 4 // 1024, vm.get("ram_mib")))
     for reason, n in sorted(vm["exits_by_reason"].items(), key=lambda x: -x[1]):
         print("    %-28s %10d" % (reason, n))
+    print("  accesses by device, busiest first:")
+    for line in vm.get("devices", []):
+        print("    " + line)
     print("  EPT violations %d:" % vm["ept_violations_total"] + "".join(
         " %s %d" % (kind, n) for kind, n in vm["ept_violations"].items() if n))
     print("  EPT leaves: 4K %s, 2M %s" % (vm.get("leaves_4k"), vm.get("leaves_2m")))
