@@ -280,8 +280,10 @@ def parse_vm(text):
     for line in text.splitlines():
         if line.startswith("EPT violations:"):
             section = out["ept_violations"]
+        elif line.startswith("device accesses"):
+            section = None  # "ports: a 1, b 2" lines: bench-boot.py keeps them as text
         m = re.match(r"^  (\S.*?)\s+(\d+)\s*$", line)
-        if m:
+        if m and section is not None:
             section[m.group(1)] = int(m.group(2))
     out["ept_violations_total"] = sum(
         n for k, n in out["ept_violations"].items() if k != "misconfigurations")
