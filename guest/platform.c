@@ -108,7 +108,7 @@ int vm_platform_init(struct vm *vm)
 	err = err ?: vuart_attach(t, vm->uart, COM1_PORT, vm->virq, GUEST_COM1_IRQ,
 				  gconsole_guest_output, NULL);
 	err = err ?: vcmos_attach(t, vm->cmos, vm_clock, vm, vm->mem.size, RTC_EPOCH_2026_01_01);
-	err = err ?: vmisc_attach(t, vm->misc, guest_reset, guest_exit, vm);
+	err = err ?: vmisc_attach(t, vm->misc, vm->virq, guest_reset, guest_exit, vm);
 	err = err ?: vpm_attach(t, vm->pm, vm_clock, vm, guest_poweroff, vm);
 	if (err)
 		pr_err("attaching the guest's devices failed: %s\n", err_name(err));

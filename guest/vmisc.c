@@ -1,18 +1,23 @@
 /*
- * vmisc.c - POST port, empty PCI configuration space, a minimal i8042,
- * System Control Port A and the isa-debug-exit test port.
+ * vmisc.c - POST port, empty PCI configuration space, an i8042 with no
+ * devices plugged in, System Control Port A and the isa-debug-exit port.
  *
- * None of these keep time or raise interrupts; what matters is that each
- * answers the way a guest's probe expects (Linux's pci_check_type1 and
- * i8042_controller_check/selftest, its reboot methods "kbd", "pci" and
- * the 0x92 fast reset) and that a reset or exit request reaches Pagoda.
+ * None of these keep time; what matters is that each answers the way a
+ * guest's probe expects (Linux's pci_check_type1, its i8042 controller,
+ * AUX and MUX probes, its reboot methods "kbd", "pci" and the 0x92 fast
+ * reset) and that a reset or exit request reaches Pagoda. Only the i8042
+ * raises interrupts: Linux's AUX probe waits 250 ms for IRQ 12 and drops
+ * the port without it, and libps2 waits out 200 ms per byte unless the
+ * "no device" answer arrives by interrupt.
  *
  * Context: pure, host-testable.
  */
 #define pr_fmt(fmt) "vmisc: " fmt
 
 #include "errcode.h"
+#include "lib.h"
 #include "log.h"
+#include "virq.h"
 #include "vmisc.h"
 
 static void machine_reset(struct vmisc *m, const char *why)
@@ -64,21 +69,61 @@ static int pci_write(void *dev, uint16_t port, unsigned int size, uint32_t val)
 	return 0;
 }
 
-static void kbd_output(struct vmisc *m, uint8_t byte)
+/* The 8042's two IRQ outputs: which bytes each reports and the CTR bit that enables it. */
+static const struct {
+	unsigned int irq;
+	uint8_t auxdata; /* I8042_STR_AUXDATA of the bytes this output reports */
+	uint8_t enable;
+} kbd_irq_lines[I8042_NR_PORTS] = {
+	{ I8042_KBD_IRQ, 0, I8042_CTR_KBDINT },
+	{ I8042_AUX_IRQ, I8042_STR_AUXDATA, I8042_CTR_AUXINT },
+};
+
+/*
+ * A line is high while a byte for its port waits and its interrupt is
+ * enabled, as the 8042's output pins: one edge per byte, since the guest
+ * must read 0x60 before the next byte can raise it again.
+ */
+static void kbd_update_irqs(struct vmisc *m)
+{
+	bool full = m->kbd_status & I8042_STR_OBF;
+	uint8_t aux = m->kbd_status & I8042_STR_AUXDATA;
+
+	for (unsigned int i = 0; i < I8042_NR_PORTS; i++) {
+		bool level = full && aux == kbd_irq_lines[i].auxdata &&
+			     (m->kbd_ctr & kbd_irq_lines[i].enable);
+
+		if (level == m->kbd_irq_level[i])
+			continue;
+		m->kbd_irq_level[i] = level;
+		if (m->router)
+			virq_set_isa(m->router, kbd_irq_lines[i].irq, level);
+	}
+}
+
+/*
+ * Put a byte in the output buffer. `from` is 0 for the controller's own
+ * answers and keyboard bytes, else AUXDATA and/or TIMEOUT, which describe
+ * this byte: the previous byte's go. A byte nobody read is overwritten
+ * (a real 8042 holds the new one back until the old is read): the probes
+ * this serves read each answer before their next command.
+ */
+static void kbd_output_from(struct vmisc *m, uint8_t byte, uint8_t from)
 {
 	m->kbd_out = byte;
-	m->kbd_status |= I8042_STR_OBF;
+	m->kbd_status &= (uint8_t)~(I8042_STR_AUXDATA | I8042_STR_TIMEOUT);
+	m->kbd_status |= I8042_STR_OBF | from;
+	kbd_update_irqs(m);
+}
+
+static void kbd_output(struct vmisc *m, uint8_t byte)
+{
+	kbd_output_from(m, byte, 0);
 }
 
 static void cmd_read_ctr(struct vmisc *m, uint8_t cmd)
 {
 	kbd_output(m, m->kbd_ctr);
-}
-
-/* 0x60 and 0xd1: the next byte on port 0x60 is their parameter. */
-static void cmd_wait_param(struct vmisc *m, uint8_t cmd)
-{
-	m->kbd_wait_data = cmd;
 }
 
 /* 0xa7/0xa8 and 0xad/0xae: disable or enable a port, a bit of the command byte. */
@@ -97,9 +142,10 @@ static void cmd_self_test(struct vmisc *m, uint8_t cmd)
 	kbd_output(m, I8042_RET_CTL_TEST);
 }
 
-static void cmd_kbd_test(struct vmisc *m, uint8_t cmd)
+/* 0xab and 0xa9: a port's clock and data lines are fine, with or without a device. */
+static void cmd_port_test(struct vmisc *m, uint8_t cmd)
 {
-	kbd_output(m, 0x00); /* the clock and data lines are fine */
+	kbd_output(m, I8042_RET_PORT_OK);
 }
 
 static void cmd_read_output(struct vmisc *m, uint8_t cmd)
@@ -107,50 +153,109 @@ static void cmd_read_output(struct vmisc *m, uint8_t cmd)
 	kbd_output(m, m->kbd_outport);
 }
 
-static const struct {
-	uint8_t cmd;
-	void (*fn)(struct vmisc *m, uint8_t cmd);
-} kbd_cmds[] = {
-	{ I8042_CMD_CTL_RCTR, cmd_read_ctr },	    { I8042_CMD_CTL_WCTR, cmd_wait_param },
-	{ I8042_CMD_WRITE_OUTPUT, cmd_wait_param }, { I8042_CMD_AUX_DISABLE, cmd_port_enable },
-	{ I8042_CMD_AUX_ENABLE, cmd_port_enable },  { I8042_CMD_KBD_DISABLE, cmd_port_enable },
-	{ I8042_CMD_KBD_ENABLE, cmd_port_enable },  { I8042_CMD_CTL_TEST, cmd_self_test },
-	{ I8042_CMD_KBD_TEST, cmd_kbd_test },	    { I8042_CMD_READ_OUTPUT, cmd_read_output },
-};
-
-/* The controller's own commands on 0x64; others (the AUX ones too) are ignored. */
-static void kbd_command(struct vmisc *m, uint8_t cmd)
+static void param_write_ctr(struct vmisc *m, uint8_t val)
 {
-	m->kbd_status |= I8042_STR_CMDDAT;
-	m->kbd_wait_data = 0;
-	if (cmd >= I8042_CMD_PULSE_BASE && !(cmd & I8042_OUT_RESET)) {
-		machine_reset(m, "i8042 reset pulse");
-		return;
-	}
-	for (unsigned int i = 0; i < ARRAY_SIZE(kbd_cmds); i++) {
-		if (kbd_cmds[i].cmd == cmd) {
-			kbd_cmds[i].fn(m, cmd);
-			return;
-		}
-	}
+	m->kbd_ctr = val;
+	m->kbd_status = (m->kbd_status & (uint8_t)~I8042_STR_SYSFLAG) | (val & I8042_CTR_SYSFLAG);
+	kbd_update_irqs(m); /* a waiting byte interrupts as soon as its port's bit is set */
 }
 
-/* Port 0x60: a command's parameter, or a byte for the keyboard (absent). */
+static void param_write_output(struct vmisc *m, uint8_t val)
+{
+	m->kbd_outport = val;
+	if (!(val & I8042_OUT_RESET))
+		machine_reset(m, "i8042 output port");
+}
+
+/* 0xd2: the byte comes back as if the keyboard had sent it. */
+static void param_kbd_loop(struct vmisc *m, uint8_t val)
+{
+	kbd_output_from(m, val, 0);
+}
+
+/* 0xd3: as if from the AUX device; Linux's i8042_check_aux and MUX probe rely on it. */
+static void param_aux_loop(struct vmisc *m, uint8_t val)
+{
+	kbd_output_from(m, val, I8042_STR_AUXDATA);
+}
+
+/*
+ * 0xd4: a byte for the AUX device. None is plugged in, so the controller
+ * gives up on the transfer and says so: 0xfe with TIMEOUT, which Linux
+ * turns into SERIO_TIMEOUT and psmouse into an aborted command at once.
+ */
+static void param_aux_send(struct vmisc *m, uint8_t val)
+{
+	kbd_output_from(m, I8042_RET_TIMEOUT, I8042_STR_AUXDATA | I8042_STR_TIMEOUT);
+}
+
+/* A data byte with no command pending is for the keyboard, which is absent: as 0xd4. */
+static void kbd_send(struct vmisc *m, uint8_t val)
+{
+	kbd_output_from(m, I8042_RET_TIMEOUT, I8042_STR_TIMEOUT);
+}
+
+/*
+ * The controller's commands. `run` acts on the command byte; a command
+ * with a `param` instead takes the next byte written to 0x60.
+ */
+struct kbd_cmd {
+	uint8_t cmd;
+	void (*run)(struct vmisc *m, uint8_t cmd);
+	void (*param)(struct vmisc *m, uint8_t val);
+};
+
+static const struct kbd_cmd kbd_cmds[] = {
+	{ I8042_CMD_CTL_RCTR, cmd_read_ctr, NULL },
+	{ I8042_CMD_CTL_WCTR, NULL, param_write_ctr },
+	{ I8042_CMD_AUX_DISABLE, cmd_port_enable, NULL },
+	{ I8042_CMD_AUX_ENABLE, cmd_port_enable, NULL },
+	{ I8042_CMD_AUX_TEST, cmd_port_test, NULL },
+	{ I8042_CMD_CTL_TEST, cmd_self_test, NULL },
+	{ I8042_CMD_KBD_TEST, cmd_port_test, NULL },
+	{ I8042_CMD_KBD_DISABLE, cmd_port_enable, NULL },
+	{ I8042_CMD_KBD_ENABLE, cmd_port_enable, NULL },
+	{ I8042_CMD_READ_OUTPUT, cmd_read_output, NULL },
+	{ I8042_CMD_WRITE_OUTPUT, NULL, param_write_output },
+	{ I8042_CMD_KBD_LOOP, NULL, param_kbd_loop },
+	{ I8042_CMD_AUX_LOOP, NULL, param_aux_loop },
+	{ I8042_CMD_AUX_SEND, NULL, param_aux_send },
+};
+
+static const struct kbd_cmd *kbd_find_cmd(uint8_t cmd)
+{
+	for (unsigned int i = 0; i < ARRAY_SIZE(kbd_cmds); i++)
+		if (kbd_cmds[i].cmd == cmd)
+			return &kbd_cmds[i];
+	return NULL;
+}
+
+/* Port 0x64: the controller's own commands; unknown ones are ignored. */
+static void kbd_command(struct vmisc *m, uint8_t cmd)
+{
+	const struct kbd_cmd *c = kbd_find_cmd(cmd);
+
+	m->kbd_status |= I8042_STR_CMDDAT;
+	m->kbd_wait_data = 0; /* a new command abandons one still waiting for its parameter */
+	if (cmd >= I8042_CMD_PULSE_BASE && !(cmd & I8042_OUT_RESET))
+		machine_reset(m, "i8042 reset pulse");
+	else if (c && c->param)
+		m->kbd_wait_data = cmd;
+	else if (c)
+		c->run(m, cmd);
+}
+
+/* Port 0x60: a command's parameter, or a byte for the keyboard. */
 static void kbd_data(struct vmisc *m, uint8_t val)
 {
-	uint8_t cmd = m->kbd_wait_data;
+	const struct kbd_cmd *c = m->kbd_wait_data ? kbd_find_cmd(m->kbd_wait_data) : NULL;
 
 	m->kbd_status &= (uint8_t)~I8042_STR_CMDDAT;
 	m->kbd_wait_data = 0;
-	if (cmd == I8042_CMD_CTL_WCTR) {
-		m->kbd_ctr = val;
-		m->kbd_status = (m->kbd_status & (uint8_t)~I8042_STR_SYSFLAG) |
-				(val & I8042_CTR_SYSFLAG);
-	} else if (cmd == I8042_CMD_WRITE_OUTPUT) {
-		m->kbd_outport = val;
-		if (!(val & I8042_OUT_RESET))
-			machine_reset(m, "i8042 output port");
-	}
+	if (c)
+		c->param(m, val);
+	else
+		kbd_send(m, val);
 }
 
 static int kbd_read(void *dev, uint16_t port, unsigned int size, uint32_t *val)
@@ -161,7 +266,9 @@ static int kbd_read(void *dev, uint16_t port, unsigned int size, uint32_t *val)
 		*val = m->kbd_status;
 	} else {
 		*val = m->kbd_out; /* an empty buffer reads the stale byte */
-		m->kbd_status &= (uint8_t)~I8042_STR_OBF;
+		/* AUXDATA goes with the byte; TIMEOUT reports the last transfer until the next byte. */
+		m->kbd_status &= (uint8_t)~(I8042_STR_OBF | I8042_STR_AUXDATA);
+		kbd_update_irqs(m);
 	}
 	return 0;
 }
@@ -227,11 +334,12 @@ static void vmisc_reset(struct vmisc *m)
 	m->kbd_out = 0;
 	m->kbd_status = I8042_STR_SYSFLAG | I8042_STR_KEYLOCK;
 	m->kbd_wait_data = 0;
+	memset(m->kbd_irq_level, 0, sizeof(m->kbd_irq_level)); /* as the router starts */
 	m->resets = 0;
 }
 
-int vmisc_attach(struct vdev_table *t, struct vmisc *m, vmisc_reset_fn reset, vmisc_exit_fn exit,
-		 void *ctx)
+int vmisc_attach(struct vdev_table *t, struct vmisc *m, struct virq *router, vmisc_reset_fn reset,
+		 vmisc_exit_fn exit, void *ctx)
 {
 	const struct pio_handler h[] = {
 		{ "post", VMISC_PORT_POST, 1, NULL, post_write, m },
@@ -244,6 +352,7 @@ int vmisc_attach(struct vdev_table *t, struct vmisc *m, vmisc_reset_fn reset, vm
 	};
 	int err;
 
+	m->router = router;
 	m->reset = reset;
 	m->exit = exit;
 	m->ctx = ctx;

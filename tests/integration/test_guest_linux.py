@@ -83,6 +83,8 @@ def main():
         r.contains("ACPI: the DSDT loads and the interpreter is enabled", m.text_since(0),
                    r"ACPI: Interpreter enabled")
         r.lacks("ACPI: no AML errors", m.text_since(0), r"AE_[A-Z_]+")
+        r.contains("i8042: both PS/2 ports found, AUX on IRQ 12", m.text_since(0),
+                   r"serio: i8042 AUX port at 0x60,0x64 irq 12")
         out = m.expect(r"memtest: [^\r\n]*\r?\n", 300).group(0).decode(errors="replace")
         r.contains("memtest checksum matches the host's", out,
                    r"memtest: 64 MiB ok checksum=%s" % MEMTEST_SUM)
@@ -96,6 +98,9 @@ def main():
         r.contains("vm: EPT write violations counted", out, r"write-np\s+[1-9]\d{3,}")
         r.contains("vm: port accesses by device, the console's UART among them", out,
                    r"ports: [^\n]*\buart [1-9]\d*,")
+        # Linux polls 0x64 10000 times per i8042 command nobody answers.
+        r.contains("vm: the i8042 probe answered, not polled out (<1000 reads of 0x64)",
+                   out, r"\bi8042-cmd \d{1,3},")
         r.contains("vm: the I/O APIC's MMIO accesses counted", out,
                    r"MMIO: ioapic [1-9]\d*, unclaimed 0")
         r.contains("gva2gpa walks the guest's tables", m.command("gva2gpa 0xffffffff81000000"),

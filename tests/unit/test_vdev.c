@@ -14,6 +14,7 @@
 #include "log.h"
 #include "vcmos.h"
 #include "vdev.h"
+#include "virq.h"
 #include "vmisc.h"
 
 static struct vdev_table t;
@@ -507,6 +508,7 @@ static void test_cmos_hostile(void **state)
 /* ---- misc ---- */
 
 static struct vmisc misc;
+static struct virq misc_irq; /* no controllers behind it: the line levels are the output */
 static int resets, exits, exit_status;
 
 static void on_reset(void *ctx)
@@ -524,7 +526,8 @@ static int setup_misc(void **state)
 {
 	setup_table(state);
 	resets = exits = exit_status = 0;
-	assert_int_equal(vmisc_attach(&t, &misc, on_reset, on_exit, NULL), 0);
+	virq_init(&misc_irq, NULL, NULL);
+	assert_int_equal(vmisc_attach(&t, &misc, &misc_irq, on_reset, on_exit, NULL), 0);
 	return 0;
 }
 
@@ -567,8 +570,9 @@ static void test_i8042(void **state)
 	outb(0x64, 0xad);
 	outb(0x64, 0x20);
 	assert_int_equal(inb(0x60), 0x74 | I8042_CTR_KBDDIS);
-	/* Bytes for the (absent) keyboard vanish without a reply. */
+	/* A byte for the (absent) keyboard times out: see test_i8042_no_devices. */
 	outb(0x60, 0xf2);
+	assert_int_equal(inb(0x60), I8042_RET_TIMEOUT);
 	assert_false(inb(0x64) & I8042_STR_OBF);
 	outb(0x64, 0xff); /* pulse no line */
 	assert_int_equal(resets, 0);
@@ -588,6 +592,145 @@ static void test_i8042(void **state)
 		(void)inb(0x60);
 	}
 	assert_true(resets > 2);
+}
+
+/* Status bits that describe the byte in the output buffer. */
+#define STR_BYTE (I8042_STR_OBF | I8042_STR_AUXDATA | I8042_STR_TIMEOUT)
+
+static bool irq_high(unsigned int irq)
+{
+	return misc_irq.level & (1u << irq);
+}
+
+static void write_ctr(uint8_t ctr)
+{
+	outb(0x64, I8042_CMD_CTL_WCTR);
+	outb(0x60, ctr);
+}
+
+/* Linux's i8042_check_aux and MUX probe: 0xd3 echoes as AUX input, 0xd2 as keyboard input. */
+static void test_i8042_loopback(void **state)
+{
+	outb(0x64, I8042_CMD_AUX_LOOP);
+	outb(0x60, 0x5a);
+	assert_int_equal(inb(0x64) & STR_BYTE, I8042_STR_OBF | I8042_STR_AUXDATA);
+	assert_int_equal(inb(0x60), 0x5a);
+	assert_int_equal(inb(0x64) & STR_BYTE, 0);
+	outb(0x64, I8042_CMD_KBD_LOOP);
+	outb(0x60, 0xa5);
+	assert_int_equal(inb(0x64) & STR_BYTE, I8042_STR_OBF);
+	assert_int_equal(inb(0x60), 0xa5);
+	/* The MUX probe's third byte comes back unchanged: no active multiplexer. */
+	outb(0x64, I8042_CMD_AUX_LOOP);
+	outb(0x60, 0xa4);
+	assert_int_equal(inb(0x60), 0xa4);
+}
+
+/* 0xa9 (AUX interface test): lines fine, answered like the controller's other replies. */
+static void test_i8042_aux_test(void **state)
+{
+	outb(0x64, I8042_CMD_AUX_TEST);
+	assert_int_equal(inb(0x64) & STR_BYTE, I8042_STR_OBF);
+	assert_int_equal(inb(0x60), I8042_RET_PORT_OK);
+}
+
+/* Nothing is plugged in: a byte for either device comes back 0xfe with TIMEOUT. */
+static void test_i8042_no_devices(void **state)
+{
+	outb(0x60, 0xf2); /* no command pending: for the keyboard */
+	assert_int_equal(inb(0x64) & STR_BYTE, I8042_STR_OBF | I8042_STR_TIMEOUT);
+	assert_int_equal(inb(0x60), I8042_RET_TIMEOUT);
+	outb(0x64, I8042_CMD_AUX_SEND);
+	outb(0x60, 0xf2);
+	assert_int_equal(inb(0x64) & STR_BYTE,
+			 I8042_STR_OBF | I8042_STR_AUXDATA | I8042_STR_TIMEOUT);
+	assert_int_equal(inb(0x60), I8042_RET_TIMEOUT);
+	/* The controller's next answer is not a timeout. */
+	outb(0x64, I8042_CMD_CTL_TEST);
+	assert_int_equal(inb(0x64) & STR_BYTE, I8042_STR_OBF);
+}
+
+/* IRQ 1 / IRQ 12: high while a byte for that port waits with its CTR bit set. */
+static void test_i8042_irqs(void **state)
+{
+	write_ctr(0); /* both interrupts off: nothing raised */
+	outb(0x64, I8042_CMD_KBD_LOOP);
+	outb(0x60, 0x11);
+	outb(0x64, I8042_CMD_AUX_LOOP);
+	outb(0x60, 0x22);
+	assert_false(irq_high(I8042_KBD_IRQ) || irq_high(I8042_AUX_IRQ));
+	/* The AUX byte waits; enabling AUXINT raises IRQ 12 at once, IRQ 1 stays low. */
+	write_ctr(I8042_CTR_AUXINT);
+	assert_true(irq_high(I8042_AUX_IRQ));
+	assert_false(irq_high(I8042_KBD_IRQ));
+	assert_int_equal(inb(0x60), 0x22);
+	assert_false(irq_high(I8042_AUX_IRQ));
+	/* Linux's AUX IRQ test: loop 0xa5 with AUXINT on; one edge, lowered by the read. */
+	outb(0x64, I8042_CMD_AUX_LOOP);
+	outb(0x60, 0xa5);
+	assert_true(irq_high(I8042_AUX_IRQ));
+	assert_int_equal(misc_irq.stats.raised[I8042_AUX_IRQ], 2);
+	(void)inb(0x60);
+	assert_false(irq_high(I8042_AUX_IRQ));
+	/* Keyboard side: the timeout byte raises IRQ 1 only with KBDINT. */
+	outb(0x60, 0xff);
+	assert_false(irq_high(I8042_KBD_IRQ));
+	(void)inb(0x60);
+	write_ctr(I8042_CTR_KBDINT | I8042_CTR_AUXINT);
+	outb(0x60, 0xff);
+	assert_true(irq_high(I8042_KBD_IRQ));
+	assert_false(irq_high(I8042_AUX_IRQ));
+	assert_int_equal(inb(0x60), I8042_RET_TIMEOUT);
+	assert_false(irq_high(I8042_KBD_IRQ));
+	outb(0x64, I8042_CMD_AUX_SEND);
+	outb(0x60, 0xff);
+	assert_true(irq_high(I8042_AUX_IRQ));
+	assert_false(irq_high(I8042_KBD_IRQ));
+	(void)inb(0x60);
+	/* Reading an empty buffer changes nothing. */
+	(void)inb(0x60);
+	assert_int_equal(misc_irq.level, 0);
+	assert_int_equal(misc_irq.stats.raised[I8042_KBD_IRQ], 1);
+	assert_int_equal(misc_irq.stats.raised[I8042_AUX_IRQ], 3);
+	assert_int_equal(misc_irq.stats.refused, 0);
+}
+
+/* Commands that answer nothing leave the buffer empty; a pending command waits for its byte. */
+static void test_i8042_quiet_commands(void **state)
+{
+	static const uint8_t quiet[] = {
+		I8042_CMD_AUX_DISABLE, I8042_CMD_AUX_ENABLE, I8042_CMD_KBD_DISABLE,
+		I8042_CMD_KBD_ENABLE, 0xff /* pulse no line */, 0x00, 0xc0, 0xe0,
+	};
+	static const uint8_t with_param[] = {
+		I8042_CMD_CTL_WCTR, I8042_CMD_WRITE_OUTPUT, I8042_CMD_KBD_LOOP,
+		I8042_CMD_AUX_LOOP, I8042_CMD_AUX_SEND,
+	};
+
+	write_ctr(I8042_CTR_KBDINT | I8042_CTR_AUXINT);
+	for (unsigned int i = 0; i < ARRAY_SIZE(quiet); i++) {
+		outb(0x64, quiet[i]);
+		assert_false(inb(0x64) & I8042_STR_OBF);
+	}
+	for (unsigned int i = 0; i < ARRAY_SIZE(with_param); i++) {
+		outb(0x64, with_param[i]);
+		assert_false(inb(0x64) & I8042_STR_OBF);
+	}
+	assert_int_equal(misc_irq.level, 0);
+	/* 0xa7/0xa8 went to the command byte: AUX disabled, then enabled again. */
+	outb(0x64, I8042_CMD_CTL_RCTR);
+	assert_int_equal(inb(0x60) & I8042_CTR_AUXDIS, 0);
+	outb(0x64, I8042_CMD_AUX_DISABLE);
+	outb(0x64, I8042_CMD_CTL_RCTR);
+	assert_true(inb(0x60) & I8042_CTR_AUXDIS);
+	/* A command abandoned for another: the late data byte is the keyboard's. */
+	outb(0x64, I8042_CMD_AUX_LOOP);
+	outb(0x64, I8042_CMD_CTL_RCTR);
+	(void)inb(0x60);
+	outb(0x60, 0x5a);
+	assert_int_equal(inb(0x64) & STR_BYTE, I8042_STR_OBF | I8042_STR_TIMEOUT);
+	assert_int_equal(inb(0x60), I8042_RET_TIMEOUT);
+	assert_int_equal(resets, 0);
 }
 
 static void test_port92_pci_post(void **state)
@@ -644,6 +787,11 @@ int main(void)
 		cmocka_unit_test_setup(test_cmos_hostile, setup_cmos),
 		cmocka_unit_test_setup(test_debug_exit, setup_misc),
 		cmocka_unit_test_setup(test_i8042, setup_misc),
+		cmocka_unit_test_setup(test_i8042_loopback, setup_misc),
+		cmocka_unit_test_setup(test_i8042_aux_test, setup_misc),
+		cmocka_unit_test_setup(test_i8042_no_devices, setup_misc),
+		cmocka_unit_test_setup(test_i8042_irqs, setup_misc),
+		cmocka_unit_test_setup(test_i8042_quiet_commands, setup_misc),
 		cmocka_unit_test_setup(test_port92_pci_post, setup_misc),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
