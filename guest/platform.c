@@ -143,8 +143,8 @@ static int cmd_devices(int argc, char **argv)
 	print_pic(vm->pic);
 	vioapic_dump(vm->ioapic);
 	virq_dump(vm->virq);
-	printk("pit: %lu IRQ0 edges, %lu periods missed\n", vm->pit->stats.irqs,
-	       vm->pit->stats.missed);
+	printk("pit: %lu IRQ0 edges (%lu reinjected late), %lu owed, %lu periods dropped\n",
+	       vm->pit->stats.irqs, vm->pit->stats.late, vm->pit->owed, vm->pit->stats.missed);
 	printk("uart 0x%x irq %u: ier %02x mcr %02x lcr %02x rx %u queued, tx %lu rx %lu "
 	       "overruns %lu, THRE pending %d, line %d\n", u->base, u->irq, u->ier, u->mcr,
 	       u->lcr, u->rx_count, u->stats.tx_bytes, u->stats.rx_bytes, u->stats.overruns,

@@ -45,6 +45,16 @@ bool vioapic_asserted(const struct vioapic *io, unsigned int pin)
 	return high != !!(io->rte[pin] & IOAPIC_POLARITY_LOW);
 }
 
+bool vioapic_pin_waiting(const struct vioapic *io, unsigned int pin)
+{
+	uint64_t rte;
+
+	if (pin >= VIOAPIC_NR_PINS || !io->lapic)
+		return false;
+	rte = io->rte[pin];
+	return !(rte & IOAPIC_MASKED) && vlapic_irr_test(io->lapic, rte & IOAPIC_VECTOR_MASK);
+}
+
 /*
  * deliver: send pin's interrupt to the local APIC. Returns whether it
  * was accepted; a level pin then waits for the EOI (Remote IRR).

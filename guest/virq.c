@@ -49,6 +49,15 @@ void virq_set_isa(struct virq *r, unsigned int irq, bool level)
 		vioapic_set_pin(r->ioapic, (unsigned int)gsi, level);
 }
 
+bool virq_isa_waiting(const struct virq *r, unsigned int irq)
+{
+	int gsi = virq_isa_to_gsi(irq);
+
+	if (r->pic && vpic_irq_waiting(r->pic, irq))
+		return true;
+	return r->ioapic && gsi != VIRQ_NO_GSI && vioapic_pin_waiting(r->ioapic, (unsigned int)gsi);
+}
+
 void virq_dump(const struct virq *r)
 {
 	printk("isa irq: lines high %04x; raised per IRQ:", r->level);

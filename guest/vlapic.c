@@ -204,6 +204,11 @@ int vlapic_pending(const struct vlapic *a)
 	return irrv;
 }
 
+bool vlapic_irr_test(const struct vlapic *lapic, uint8_t vector)
+{
+	return vec_test(lapic->irr, vector);
+}
+
 void vlapic_ack(struct vlapic *a, uint8_t vector)
 {
 	if (!vec_test(a->irr, vector)) {

@@ -111,6 +111,18 @@ void vpic_set_irq(struct vpic *pic, unsigned int irq, bool level)
 	vpic_update(pic);
 }
 
+bool vpic_irq_waiting(const struct vpic *pic, unsigned int irq)
+{
+	const struct vpic_chip *c;
+	uint8_t bit;
+
+	if (irq >= VPIC_NR_IRQS || irq == 2)
+		return false;
+	c = &pic->chip[irq < 8 ? MASTER : SLAVE];
+	bit = (uint8_t)BIT(irq % 8);
+	return (c->irr & bit) && !(c->imr & bit);
+}
+
 bool vpic_has_intr(const struct vpic *pic)
 {
 	return chip_pending(&pic->chip[MASTER], true) != NO_IRQ;

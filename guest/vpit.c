@@ -161,7 +161,7 @@ static void ch_restart(struct vpit *pit, struct vpit_channel *c, uint64_t now)
 	c->base_ns = now;
 	c->base_ticks = 0;
 	if (c == &pit->ch[0])
-		pit->irq_ticks = 0;
+		pit->irq_ticks = pit->owed = 0; /* a new count cancels the old backlog */
 }
 
 /* The count is complete: load it (modes 1 and 5 wait for a gate edge). */
@@ -275,7 +275,7 @@ static void write_control(struct vpit *pit, uint8_t val, uint64_t now)
 	c->null_count = true;
 	c->base_ticks = 0;
 	if (c == &pit->ch[0])
-		pit->irq_ticks = 0;
+		pit->irq_ticks = pit->owed = 0;
 }
 
 /* Channel 2's gate: pauses modes 0/4, restarts 2/3, triggers 1/5. */
@@ -341,23 +341,80 @@ static int vpit_pio_write(void *dev, uint16_t port, unsigned int size, uint32_t 
 	return pio_write_bytes(dev, port, size, val, vpit_write8);
 }
 
+/* rises_between: OUT's rising edges (IRQ0 edges) in (from, to] input clocks. */
+static uint64_t rises_between(const struct vpit_channel *c, uint64_t from, uint64_t to)
+{
+	uint64_t rise = ch_next_rise(c, from);
+
+	if (rise == NO_RISE || rise > to)
+		return 0;
+	if (ch_mode(c) == 2 || ch_mode(c) == 3)
+		return to / c->count - from / c->count; /* one per period boundary */
+	return 1;
+}
+
+/*
+ * owe: add n periods to the backlog, keeping at most a second's worth (at
+ * least one, at most VPIT_MAX_OWED). KVM's in-kernel PIT reinjects without
+ * a bound; here a guest paused from the shell for a minute would come back
+ * to thousands of back-to-back ticks. The rest are dropped and counted.
+ */
+static void owe(struct vpit *pit, const struct vpit_channel *c, uint64_t n)
+{
+	uint64_t cap = MIN(MAX(PIT_HZ / c->count, 1), VPIT_MAX_OWED);
+
+	pit->owed += n;
+	if (pit->owed > cap) {
+		pit->stats.missed += pit->owed - cap;
+		pit->owed = cap;
+	}
+}
+
+/* irq_waiting: the last IRQ0 still waits for the CPU in a controller. */
+static bool irq_waiting(const struct vpit *pit)
+{
+	return pit->router && virq_isa_waiting(pit->router, VPIT_IRQ);
+}
+
+/*
+ * deliver_owed: one edge for the oldest owed period, unless the previous
+ * one has not been taken yet (another edge would merge with it and be
+ * lost). `fresh`: a period ended during this tick; otherwise, or when
+ * more are owed, the edge is late (reinjected).
+ */
+static void deliver_owed(struct vpit *pit, bool fresh)
+{
+	if (!pit->owed || irq_waiting(pit))
+		return;
+	if (!fresh || pit->owed > 1)
+		pit->stats.late++;
+	pit->owed--;
+	pit->stats.irqs++;
+	if (pit->router) {
+		virq_set_isa(pit->router, VPIT_IRQ, true);
+		virq_set_isa(pit->router, VPIT_IRQ, false);
+	}
+}
+
 void vpit_tick(struct vpit *pit, uint64_t now_ns)
 {
 	struct vpit_channel *c = &pit->ch[0];
-	uint64_t d = ch_elapsed(c, now_ns), rise = ch_next_rise(c, pit->irq_ticks);
+	uint64_t d = ch_elapsed(c, now_ns), n;
 
 	if (d < pit->irq_ticks)
 		return; /* time did not move forward */
-	if (rise != NO_RISE && rise <= d) {
-		if (ch_mode(c) == 2 || ch_mode(c) == 3)
-			pit->stats.missed += d / c->count - pit->irq_ticks / c->count - 1;
-		pit->stats.irqs++;
-		if (pit->router) {
-			virq_set_isa(pit->router, VPIT_IRQ, true);
-			virq_set_isa(pit->router, VPIT_IRQ, false);
-		}
-	}
+	n = rises_between(c, pit->irq_ticks, d);
 	pit->irq_ticks = d;
+	owe(pit, c, n);
+	deliver_owed(pit, n > 0);
+}
+
+/* ticks_time: guest time at which channel c had counted `ticks` clocks. */
+static uint64_t ticks_time(const struct vpit_channel *c, uint64_t ticks)
+{
+	if (ticks <= c->base_ticks)
+		return c->base_ns;
+	return c->base_ns + ticks_to_ns_ceil(ticks - c->base_ticks);
 }
 
 uint64_t vpit_next_event_ns(const struct vpit *pit)
@@ -365,11 +422,12 @@ uint64_t vpit_next_event_ns(const struct vpit *pit)
 	const struct vpit_channel *c = &pit->ch[0];
 	uint64_t rise = ch_next_rise(c, pit->irq_ticks);
 
+	/* An owed edge that can go out now: the last tick's time, already past. */
+	if (pit->owed && !irq_waiting(pit))
+		return ticks_time(c, pit->irq_ticks);
 	if (rise == NO_RISE)
 		return VPIT_NO_EVENT;
-	if (rise <= c->base_ticks)
-		return c->base_ns;
-	return c->base_ns + ticks_to_ns_ceil(rise - c->base_ticks);
+	return ticks_time(c, rise);
 }
 
 void vpit_reset(struct vpit *pit)
@@ -379,7 +437,7 @@ void vpit_reset(struct vpit *pit)
 		pit->ch[n].gate = n != 2; /* channels 0 and 1 are wired high */
 	}
 	pit->port_b = 0;
-	pit->irq_ticks = 0;
+	pit->irq_ticks = pit->owed = 0;
 	pit->stats = (struct vpit_stats){ 0 };
 }
 

@@ -129,5 +129,10 @@ void vioapic_eoi(struct vioapic *io, uint8_t vector);
 bool vioapic_asserted(const struct vioapic *io, unsigned int pin);
 /* vioapic_dump: the registers, pins and counters, for the `devices` command. */
 void vioapic_dump(const struct vioapic *io);
+/*
+ * vioapic_pin_waiting: pin is unmasked and its vector sits in the local
+ * APIC's IRR: an interrupt it delivered that the CPU has not taken yet.
+ */
+bool vioapic_pin_waiting(const struct vioapic *io, unsigned int pin);
 
 #endif

@@ -50,6 +50,14 @@ void virq_init(struct virq *r, struct vpic *pic, struct vioapic *ioapic);
  * I/O APIC. IRQ 2 and numbers above 15 are logged and ignored.
  */
 void virq_set_isa(struct virq *r, unsigned int irq, bool level);
+/*
+ * virq_isa_waiting: an interrupt raised on ISA IRQ `irq` still waits for
+ * the CPU in either controller (8259 IRR, or the local APIC's IRR for the
+ * I/O APIC pin's vector). A source that must not lose interrupts (the
+ * PIT's reinjection) raises its next one only when this is false: one
+ * more edge now would merge with the waiting one.
+ */
+bool virq_isa_waiting(const struct virq *r, unsigned int irq);
 /* virq_isa_to_gsi: the I/O APIC pin ISA IRQ `irq` is wired to, or VIRQ_NO_GSI. */
 int virq_isa_to_gsi(unsigned int irq);
 /* virq_dump: line levels and counters, for the `devices` command. */

@@ -195,6 +195,8 @@ bool vlapic_match_dest(const struct vlapic *lapic, uint8_t dest, bool logical);
 void vlapic_set_eoi_listener(struct vlapic *lapic, vlapic_eoi_fn fn, void *ctx);
 /* vlapic_pending: the highest IRR vector whose class beats PPR, or -1. */
 int vlapic_pending(const struct vlapic *lapic);
+/* vlapic_irr_test: whether `vector` is requested and not yet taken (its IRR bit). */
+bool vlapic_irr_test(const struct vlapic *lapic, uint8_t vector);
 /* vlapic_ack: the CPU takes `vector` (the INTA of a fixed interrupt): IRR -> ISR. */
 void vlapic_ack(struct vlapic *lapic, uint8_t vector);
 /* vlapic_tick: fire the timer if it expired by now_ns (vm clock). */

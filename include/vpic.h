@@ -85,6 +85,12 @@ int vpic_attach(struct vdev_table *t, struct vpic *pic);
  * ISA IRQ2 devices use IRQ 9) and numbers above 15 are ignored.
  */
 void vpic_set_irq(struct vpic *pic, unsigned int irq, bool level);
+/*
+ * vpic_irq_waiting: ISA input `irq` holds a request the CPU has not taken
+ * yet (IRR set) that could still reach it (not masked in IMR). IRQ 2 and
+ * numbers above 15 never wait.
+ */
+bool vpic_irq_waiting(const struct vpic *pic, unsigned int irq);
 /* vpic_has_intr: whether the master asserts INTR (an unmasked request beats ISR). */
 bool vpic_has_intr(const struct vpic *pic);
 /*

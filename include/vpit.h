@@ -73,15 +73,20 @@ struct vpit_channel {
 	uint8_t status;
 };
 
+/* Owed periods kept at most: a second of ticks at 1000 Hz, the fastest OS tick. */
+#define VPIT_MAX_OWED 1000
+
 struct vpit_stats {
 	uint64_t irqs; /* IRQ0 edges delivered */
-	uint64_t missed; /* periods that expired while an earlier one was undelivered */
+	uint64_t late; /* of those, delivered after their period: reinjected */
+	uint64_t missed; /* periods dropped: more than a second's worth owed */
 };
 
 struct vpit {
 	struct vpit_channel ch[VPIT_NR_CHANNELS];
 	uint8_t port_b; /* the writable bits of Port B */
-	uint64_t irq_ticks; /* channel 0: ticks since its base up to which IRQs went out */
+	uint64_t irq_ticks; /* channel 0: ticks since its base up to which periods are counted */
+	uint64_t owed; /* channel 0 periods ended whose IRQ0 edge has not gone out yet */
 	struct virq *router; /* ISA IRQ0 goes here; may be NULL */
 	vdev_clock_fn clock;
 	void *clock_ctx;
@@ -97,12 +102,21 @@ int vpit_attach(struct vdev_table *t, struct vpit *pit, struct virq *router, vde
 		void *clock_ctx);
 void vpit_reset(struct vpit *pit);
 /*
- * vpit_tick: at guest time now_ns, raise IRQ0 (a pulse on an edge input)
- * if channel 0's OUT rose since the last tick. Several expired periods
- * make one interrupt, as on hardware whose IRQ was not acknowledged.
+ * vpit_tick: at guest time now_ns, count channel 0's periods (OUT's rising
+ * edges) that ended since the last tick and raise IRQ0 (a pulse on an edge
+ * input) for the oldest one owed, unless the previous edge still waits for
+ * the CPU (virq_isa_waiting). That is KVM's PIT "reinject" policy: on
+ * hardware the extra edges would merge and be lost, and a guest that
+ * counts ticks (Linux's jiffies, early in boot) falls behind its TSC and
+ * calls the TSC unstable. Under a hypervisor periods end unseen whenever
+ * exits eat the guest's time, so each period gets its own interrupt, one
+ * per acknowledgement, up to a second's worth owed (vpit_stats).
  */
 void vpit_tick(struct vpit *pit, uint64_t now_ns);
-/* vpit_next_event_ns: guest time of channel 0's next IRQ, or VPIT_NO_EVENT. */
+/*
+ * vpit_next_event_ns: guest time of channel 0's next IRQ, or VPIT_NO_EVENT;
+ * a time already past when an owed edge can go out at once.
+ */
 uint64_t vpit_next_event_ns(const struct vpit *pit);
 /* vpit_out: channel n's OUT pin at now_ns (n < 3). */
 bool vpit_out(const struct vpit *pit, unsigned int n, uint64_t now_ns);

@@ -199,6 +199,40 @@ static void test_pit_through_pin2(void **state)
 	assert_int_equal(io.stats.delivered[2], 2);
 }
 
+/*
+ * Reinjection through the I/O APIC: a PIT edge waits in the x2APIC's IRR
+ * until the CPU takes it; only then does the next owed period go out, so
+ * three periods that ended during one long exit make three interrupts.
+ */
+static void test_pit_reinjection_through_ioapic(void **state)
+{
+	symmetric_io();
+	outb(0x43, 0x34);
+	outb(0x40, 0xa9);
+	outb(0x40, 0x04); /* 1193: 1 ms */
+	now += 3000000;
+	vpit_tick(&pit, now);
+	assert_true(virq_isa_waiting(&router, 0));
+	assert_true(vioapic_pin_waiting(&io, 2));
+	assert_false(vpic_irq_waiting(&pic, 0)); /* in the 8259's IRR, but masked */
+	vpit_tick(&pit, now);
+	assert_int_equal(io.stats.delivered[2], 1);
+	for (int taken = 1; taken <= 3; taken++) {
+		assert_int_equal(vintr_pending(&vm), ISA_VECTOR(0));
+		vintr_ack(&vm, ISA_VECTOR(0));
+		assert_false(virq_isa_waiting(&router, 0));
+		assert_int_equal(msr_dispatch_write(&vm.vdev, X2APIC_MSR(APIC_EOI), 0), 0);
+		vpit_tick(&pit, now);
+		assert_int_equal(io.stats.delivered[2], taken == 3 ? 3 : taken + 1);
+	}
+	assert_int_equal(vintr_pending(&vm), -1);
+	assert_int_equal(pit.stats.irqs, 3);
+	assert_int_equal(pit.stats.late, 3); /* each stood for a period already over */
+	/* A masked pin never waits: its vector is not in IRR on its behalf. */
+	io.rte[2] |= IOAPIC_MASKED;
+	assert_false(vioapic_pin_waiting(&io, 2));
+}
+
 /* The console: THRE on the UART reaches the CPU as IRQ4's vector, one per edge. */
 static void test_uart_irq4(void **state)
 {
@@ -263,6 +297,7 @@ int main(void)
 		cmocka_unit_test_setup(test_undrivable_lines, setup),
 		cmocka_unit_test_setup(test_one_controller, setup),
 		cmocka_unit_test_setup(test_pit_through_pin2, setup),
+		cmocka_unit_test_setup(test_pit_reinjection_through_ioapic, setup),
 		cmocka_unit_test_setup(test_uart_irq4, setup),
 		cmocka_unit_test_setup(test_dump, setup),
 		cmocka_unit_test_setup(test_devices_command, setup),

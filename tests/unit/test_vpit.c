@@ -160,13 +160,28 @@ static void test_mode2_periodic_irq0(void **state)
 	outb(0x20, 0x20);
 	assert_int_equal(vpit_next_event_ns(&pit), t0 + ticks_ns(2 * latch));
 
-	/* Five periods late: one interrupt, four counted as missed. */
+	/*
+	 * Five periods end unseen (exits ate the guest's time): each still
+	 * gets its own IRQ0, one per acknowledgement (KVM's reinjection),
+	 * never a second edge merged into a request still in IRR.
+	 */
 	vpit_tick(&pit, t0 + ticks_ns(6 * latch));
-	assert_int_equal(vpic_ack(&pic), 0x20);
-	outb(0x20, 0x20);
+	for (int i = 0; i < 5; i++) {
+		assert_true(vpic_has_intr(&pic));
+		vpit_tick(&pit, t0 + ticks_ns(6 * latch)); /* still in IRR: nothing more */
+		assert_int_equal(pit.stats.irqs, 2 + i);
+		assert_int_equal(vpic_ack(&pic), 0x20);
+		outb(0x20, 0x20);
+		/* Taken: the next owed edge is due now, not a period later. */
+		if (i < 4)
+			assert_true(vpit_next_event_ns(&pit) <= t0 + ticks_ns(6 * latch));
+		vpit_tick(&pit, t0 + ticks_ns(6 * latch));
+	}
 	assert_false(vpic_has_intr(&pic));
-	assert_int_equal(pit.stats.irqs, 2);
-	assert_int_equal(pit.stats.missed, 4);
+	assert_int_equal(pit.stats.irqs, 6);
+	assert_int_equal(pit.stats.late, 5);
+	assert_int_equal(pit.stats.missed, 0);
+	assert_int_equal(pit.owed, 0);
 	assert_int_equal(vpit_next_event_ns(&pit), t0 + ticks_ns(7 * latch));
 
 	/* The count runs N..1 each period; OUT is low only on 1. */
@@ -212,6 +227,48 @@ static void test_mode4_oneshot(void **state)
 	vpit_tick(&pit, now + ticks_ns(65536));
 	assert_true(vpic_has_intr(&pic));
 	assert_int_equal(pit.stats.irqs, 2);
+}
+
+/*
+ * The backlog is bounded: a guest left unscheduled for a minute (paused
+ * from the shell) gets a second's worth of ticks, the rest dropped and
+ * counted; masked at the 8259, edges are not held back; a new count
+ * cancels what was owed.
+ */
+static void test_reinject_bounds(void **state)
+{
+	const uint32_t latch = (PIT_HZ + 50) / 100; /* HZ=100 */
+	const uint64_t cap = PIT_HZ / latch, periods = 60ull * PIT_HZ / latch;
+	uint64_t t0;
+
+	outb(0x43, 0x34);
+	outb(0x40, latch & 0xff);
+	outb(0x40, latch >> 8);
+	t0 = now;
+	vpit_tick(&pit, t0 + 60 * 1000000000ull);
+	assert_int_equal(cap, 99); /* a second of 10.0001 ms periods */
+	assert_int_equal(pit.stats.irqs, 1);
+	assert_int_equal(pit.owed, cap - 1); /* a second's worth kept, one delivered */
+	assert_int_equal(pit.stats.missed, periods - cap);
+
+	/* IRQ0 masked (as Linux does in symmetric I/O mode): IRR stays set but
+	 * cannot reach the CPU, so it does not hold the next edge back. */
+	outb(0x21, 0x01);
+	vpit_tick(&pit, t0 + 60 * 1000000000ull);
+	assert_int_equal(pit.stats.irqs, 2);
+	assert_int_equal(pit.owed, cap - 2);
+
+	/* A new count for channel 0 starts afresh: nothing is owed. */
+	outb(0x40, latch & 0xff);
+	outb(0x40, latch >> 8);
+	assert_int_equal(pit.owed, 0);
+	assert_int_equal(vpit_next_event_ns(&pit), now + ticks_ns(latch));
+
+	/* A count of 2 (600 kHz): at most VPIT_MAX_OWED owed. */
+	outb(0x40, 2);
+	outb(0x40, 0);
+	vpit_tick(&pit, now + 1000000000ull);
+	assert_int_equal(pit.owed, VPIT_MAX_OWED - 1);
 }
 
 static void test_latch_and_readback(void **state)
@@ -361,6 +418,7 @@ int main(void)
 		cmocka_unit_test_setup(test_quick_calibrate, setup),
 		cmocka_unit_test_setup(test_mode2_periodic_irq0, setup),
 		cmocka_unit_test_setup(test_mode4_oneshot, setup),
+		cmocka_unit_test_setup(test_reinject_bounds, setup),
 		cmocka_unit_test_setup(test_latch_and_readback, setup),
 		cmocka_unit_test_setup(test_mode3_and_access_modes, setup),
 		cmocka_unit_test_setup(test_gate, setup),
