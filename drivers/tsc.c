@@ -203,6 +203,14 @@ uint64_t tsc_cycles_to_ns(uint64_t cycles)
 	return cycles / tsc_khz * 1000000 + cycles % tsc_khz * 1000000 / tsc_khz;
 }
 
+uint64_t tsc_ns_to_cycles(uint64_t ns)
+{
+	const uint64_t ns_per_ms = 1000000;
+
+	/* tsc_khz is cycles per ms; the remainder's product stays below 2^47. */
+	return ns / ns_per_ms * tsc_khz + (ns % ns_per_ms * tsc_khz + ns_per_ms - 1) / ns_per_ms;
+}
+
 uint64_t tsc_now_ns(void)
 {
 	return tsc_cycles_to_ns(hw_rdtsc() - tsc_base);

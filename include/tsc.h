@@ -29,6 +29,8 @@ int tsc_init(void);
 
 /* tsc_cycles_to_ns: a TSC interval in nanoseconds; 0 before tsc_init(). */
 uint64_t tsc_cycles_to_ns(uint64_t cycles);
+/* tsc_ns_to_cycles: TSC cycles in ns nanoseconds, rounded up; 0 before tsc_init(). */
+uint64_t tsc_ns_to_cycles(uint64_t ns);
 /* tsc_now_ns: nanoseconds since tsc_init(); 0 before it. */
 uint64_t tsc_now_ns(void);
 /*

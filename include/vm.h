@@ -76,5 +76,10 @@ extern struct vm the_vm;
 void vm_stop(struct vm *vm, const char *fmt, ...) __printf(2, 3);
 /* vm_clock_ns: guest time, nanoseconds since the guest started. */
 uint64_t vm_clock_ns(const struct vm *vm);
+/*
+ * vm_preemption_timer_value: the VMX-preemption timer value at which the
+ * guest's next timer event is due (vmx/vm.c says how it rounds).
+ */
+uint32_t vm_preemption_timer_value(struct vm *vm, uint64_t now_ns);
 
 #endif

@@ -131,6 +131,20 @@ static void devices_tick(struct vm *vm)
 		vlapic_tick(vm->lapic, now);
 }
 
+/*
+ * arm_guest_timer: exit exactly when the guest's next timer event is due.
+ * Without it the guest's timers are as coarse as Pagoda's 1 kHz tick: a
+ * Linux tick up to 1 ms late every 4 ms makes jiffies lag the TSC by a
+ * fifth, and the clocksource watchdog then calls the TSC unstable. CPUs
+ * without the preemption timer (Bochs' Penryn) keep the 1 ms granularity.
+ */
+static void arm_guest_timer(struct vm *vm)
+{
+	if (vm->vcpu.pin_ctls & PIN_BASED_VMX_PREEMPTION_TIMER)
+		vmcs_write64(VMX_PREEMPTION_TIMER_VALUE,
+			     vm_preemption_timer_value(vm, vm_clock_ns(vm)));
+}
+
 void vm_run_once(struct vm *vm)
 {
 	struct vcpu *v = &vm->vcpu;
@@ -142,6 +156,7 @@ void vm_run_once(struct vm *vm)
 		v->halted = false;
 	}
 	inject_pending(vm);
+	arm_guest_timer(vm);
 	if (vmx_vmenter(&v->regs, v->launched)) {
 		entry_failed(vm);
 		return;

@@ -16,8 +16,10 @@
 #include "pt.h"
 #include "shell.h"
 #include "tsc.h"
+#include "vintr.h"
 #include "vmexit.h"
 #include "vmx.h"
+#include "vmx_defs.h"
 
 struct vm the_vm;
 struct vmx_caps vmx_caps; /* read once at boot by vmx_caps_probe() */
@@ -77,6 +79,30 @@ void vcpu_dump(struct vm *vm)
 	printk("controls: pin %x proc %x proc2 %x exit %x entry %x\n", vm->vcpu.pin_ctls,
 	       vm->vcpu.proc_ctls, vm->vcpu.proc2_ctls, vm->vcpu.exit_ctls,
 	       vm->vcpu.entry_ctls);
+}
+
+/*
+ * vm_preemption_timer_value: what to load into the VMX-preemption timer so
+ * that the guest exits when its next timer event (PIT period, local APIC
+ * timer, an owed PIT tick) is due, now_ns being the vm clock's time. The
+ * timer counts down once every 2^rate TSC cycles (IA32_VMX_MISC bits 4:0);
+ * rounding up exits a little late rather than early, where an early exit
+ * would find nothing due and cost a second one. 0 when already due (the
+ * CPU exits before the guest's first instruction); saturates at 2^32-1
+ * (minutes), and Pagoda's 1 kHz tick forces exits meanwhile anyway.
+ */
+uint32_t vm_preemption_timer_value(struct vm *vm, uint64_t now_ns)
+{
+	uint64_t next = vintr_next_event_ns(vm), cycles;
+	unsigned int rate = vmx_misc_preemption_timer_rate(vmx_caps.misc);
+
+	if (next == VINTR_NO_EVENT)
+		return UINT32_MAX;
+	if (next <= now_ns)
+		return 0;
+	cycles = tsc_ns_to_cycles(next - now_ns);
+	cycles = (cycles >> rate) + !!(cycles & ((1ULL << rate) - 1));
+	return cycles > UINT32_MAX ? UINT32_MAX : (uint32_t)cycles;
 }
 
 static bool have_guest(void)

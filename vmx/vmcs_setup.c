@@ -31,7 +31,8 @@ static int choose_pin_proc(const struct vmx_caps *c, struct vcpu *v)
 {
 	int err = vmx_adjust_ctl(c, VMX_CTL_PIN,
 				 PIN_BASED_EXT_INTR_MASK | PIN_BASED_NMI_EXITING,
-				 PIN_BASED_VIRTUAL_NMIS, &v->pin_ctls);
+				 PIN_BASED_VIRTUAL_NMIS | PIN_BASED_VMX_PREEMPTION_TIMER,
+				 &v->pin_ctls);
 
 	err = err ?: vmx_adjust_ctl(c, VMX_CTL_PROC,
 				    CPU_BASED_HLT_EXITING | CPU_BASED_USE_IO_BITMAPS |

@@ -62,6 +62,13 @@ def console_checks(m, release):
     out = m.guest_command("uname -r")
     r.contains("uname -r is the Debian package's kernel", out,
                r"^%s\r?$" % re.escape(release or "no package file"))
+    # Guest timers must fire on time: a tick late by Pagoda's 1 ms
+    # granularity made jiffies lag and Linux call the TSC unstable, then
+    # read the ACPI PM timer (an I/O exit) for every clock read.
+    out = m.guest_command("cat /sys/devices/system/clocksource/clocksource0/"
+                          "current_clocksource; dmesg | grep -c 'TSC unstable'")
+    r.contains("the guest keeps the TSC as its clocksource", out, r"^tsc\r?$")
+    r.contains("the guest never marked its TSC unstable", out, r"^0\r?$")
     out = m.guest_command("/tests/touch %d; echo rc=$?" % TOUCH_PAGES, timeout=180)
     r.contains("touch %d pages typed on the console" % TOUCH_PAGES, out,
                r"touch: %d pages in [0-9.]+ ms" % TOUCH_PAGES)

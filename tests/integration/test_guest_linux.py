@@ -83,6 +83,8 @@ def main():
         r.contains("ACPI: the DSDT loads and the interpreter is enabled", m.text_since(0),
                    r"ACPI: Interpreter enabled")
         r.lacks("ACPI: no AML errors", m.text_since(0), r"AE_[A-Z_]+")
+        r.lacks("timers on time: the TSC is never marked unstable", m.text_since(0),
+                r"Marking TSC unstable|Marking clocksource 'tsc")
         r.contains("i8042: both PS/2 ports found, AUX on IRQ 12", m.text_since(0),
                    r"serio: i8042 AUX port at 0x60,0x64 irq 12")
         out = m.expect(r"memtest: [^\r\n]*\r?\n", 300).group(0).decode(errors="replace")

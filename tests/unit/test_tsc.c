@@ -276,6 +276,24 @@ static void test_cycles_to_ns(void **state)
 			 (uint64_t)((unsigned __int128)big * 1000000 / 2399999));
 }
 
+/* ns -> cycles rounds up, so a timer armed from it never fires early. */
+static void test_ns_to_cycles(void **state)
+{
+	tsc_khz = 0;
+	assert_int_equal(tsc_ns_to_cycles(12345), 0);
+	tsc_khz = 2000000;
+	assert_int_equal(tsc_ns_to_cycles(1500000000ULL), 3000000000ULL);
+	tsc_khz = 2399999; /* 2.399999 cycles per ns */
+	assert_int_equal(tsc_ns_to_cycles(1), 3);
+	assert_int_equal(tsc_ns_to_cycles(1000000), 2399999);
+	assert_int_equal(tsc_ns_to_cycles(1000001), 2399999 + 3);
+	assert_int_equal(tsc_ns_to_cycles(1ULL << 50),
+			 (uint64_t)((((unsigned __int128)1 << 50) * 2399999 + 999999) / 1000000));
+	/* round trip: cycles of ns, back in ns, is never less than ns */
+	for (uint64_t ns = 1; ns < 100000000; ns = ns * 7 + 3)
+		assert_true(tsc_cycles_to_ns(tsc_ns_to_cycles(ns)) >= ns);
+}
+
 static void test_now_ns_counts_from_init(void **state)
 {
 	fake_cpuid_set(0, 0, 0x16, 0, 0, 0);
@@ -323,6 +341,7 @@ int main(void)
 		cmocka_unit_test_setup(test_pit_absent, setup),
 		cmocka_unit_test_setup(test_pit_never_expires, setup),
 		cmocka_unit_test_setup(test_cycles_to_ns, setup),
+		cmocka_unit_test_setup(test_ns_to_cycles, setup),
 		cmocka_unit_test_setup(test_now_ns_counts_from_init, setup),
 		cmocka_unit_test_setup(test_delay, setup),
 	};

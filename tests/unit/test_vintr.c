@@ -16,10 +16,12 @@
 #include <string.h>
 
 #include "console_fake.h"
+#include "tsc.h"
 #include "vintr.h"
 #include "vlapic.h"
 #include "virq.h"
 #include "vm.h"
+#include "vmx.h"
 #include "vpic.h"
 #include "vpit.h"
 
@@ -261,6 +263,34 @@ static void test_next_event(void **state)
 	assert_int_equal(vintr_next_event_ns(&vm), now + 100);
 }
 
+/*
+ * The VMX-preemption timer value for the next guest timer event: TSC
+ * cycles of the distance, divided by 2^rate and rounded up (never early);
+ * 0 when due; all ones with nothing armed or beyond 32 bits.
+ */
+static void test_preemption_timer_value(void **state)
+{
+	uint64_t saved_khz = tsc_khz;
+
+	tsc_khz = 2000000; /* 2 GHz: 2 cycles per ns */
+	vmx_caps.misc = 5; /* one count per 32 TSC cycles */
+	apic_virtual_wire();
+	assert_int_equal(vm_preemption_timer_value(&vm, now), UINT32_MAX);
+	wr(X2APIC_MSR(APIC_TDCR), APIC_TDR_DIV_1);
+	wr(X2APIC_MSR(APIC_LVTT), TIMER_VECTOR);
+	wr(X2APIC_MSR(APIC_TMICT), 1000000); /* 1 ms at 1 GHz */
+	assert_int_equal(vm_preemption_timer_value(&vm, now), 2000000 / 32);
+	assert_int_equal(vm_preemption_timer_value(&vm, now + 999984), 1); /* 32 cycles */
+	assert_int_equal(vm_preemption_timer_value(&vm, now + 999990), 1); /* 20: rounds up */
+	assert_int_equal(vm_preemption_timer_value(&vm, now + 1000000), 0);
+	assert_int_equal(vm_preemption_timer_value(&vm, now + 5000000), 0);
+	vmx_caps.misc = 0; /* rate 0: one count per cycle */
+	assert_int_equal(vm_preemption_timer_value(&vm, now + 999999), 2);
+	wr(X2APIC_MSR(APIC_TMICT), 0xffffffff); /* ~4.3 s: 8.6e9 cycles, over 32 bits */
+	assert_int_equal(vm_preemption_timer_value(&vm, now), UINT32_MAX);
+	tsc_khz = saved_khz;
+}
+
 /* The whole path: PIT IRQ0 and the APIC timer both fire; the PIC goes first. */
 static void test_timers_end_to_end(void **state)
 {
@@ -295,6 +325,7 @@ int main(void)
 		cmocka_unit_test_setup(test_ack_mismatch, setup),
 		cmocka_unit_test_setup(test_next_event, setup),
 		cmocka_unit_test_setup(test_timers_end_to_end, setup),
+		cmocka_unit_test_setup(test_preemption_timer_value, setup),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
