@@ -176,6 +176,25 @@ static void idle(void)
 }
 
 /*
+ * guest_idle: the vCPU halted. Sleep to the next host tick, or poll the
+ * clock when the guest's next timer event comes sooner (vm_idle_poll_ns).
+ */
+static void guest_idle(void)
+{
+	uint64_t now = vm_clock_ns(&the_vm);
+	uint64_t poll = timer_running ? vm_idle_poll_ns(&the_vm, now,
+							1000000000ULL / PAGODA_TICK_HZ) : 0;
+
+	if (!poll) {
+		idle();
+		return;
+	}
+	the_vm.stats.hlt_polls++;
+	while (vm_clock_ns(&the_vm) - now < poll)
+		hw_pause();
+}
+
+/*
  * main_loop: serial input first (it decides between guest and shell),
  * then one guest exit; sleep when there is nothing to run.
  */
@@ -192,7 +211,7 @@ static void __noreturn main_loop(void)
 		if (the_vm.state == VM_RUNNING) {
 			vm_run_once(&the_vm);
 			if (the_vm.vcpu.halted)
-				idle();
+				guest_idle();
 			if (the_vm.state == VM_PAUSED && !the_vm.step)
 				printk("[pagoda: guest paused after exit '%s' at RIP 0x%lx]\n",
 				       exit_reason_name((uint32_t)vmcs_get(VM_EXIT_REASON)),

@@ -32,6 +32,7 @@ struct vm_stats {
 	uint64_t ept_flushes; /* INVEPTs issued */
 	uint64_t injections; /* events injected */
 	uint64_t hlt_sleeps;
+	uint64_t hlt_polls; /* halts waited out by polling the clock (vm_idle_poll_ns) */
 	uint64_t mmio_exits; /* device-memory accesses emulated (vmx/mmio.c) */
 };
 
@@ -81,5 +82,11 @@ uint64_t vm_clock_ns(const struct vm *vm);
  * guest's next timer event is due (vmx/vm.c says how it rounds).
  */
 uint32_t vm_preemption_timer_value(struct vm *vm, uint64_t now_ns);
+/*
+ * vm_idle_poll_ns: the vCPU halted at now_ns. How long to poll the clock
+ * instead of sleeping: the time to the guest's next timer event when it
+ * is due within one host tick (tick_ns), else 0 (sleep to the tick).
+ */
+uint64_t vm_idle_poll_ns(struct vm *vm, uint64_t now_ns, uint64_t tick_ns);
 
 #endif

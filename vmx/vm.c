@@ -105,6 +105,22 @@ uint32_t vm_preemption_timer_value(struct vm *vm, uint64_t now_ns)
 	return cycles > UINT32_MAX ? UINT32_MAX : (uint32_t)cycles;
 }
 
+/*
+ * Halt polling, as KVM's halt_poll_ns, for the reason the preemption
+ * timer exists: a halted vCPU sleeps in Pagoda's idle loop until the next
+ * 1 kHz host tick, so an event due sooner would fire up to a tick late.
+ * Only then is the wait polled; longer ones sleep (and leave the CPU to
+ * Bochs' idle skipping, or to the host's power management).
+ */
+uint64_t vm_idle_poll_ns(struct vm *vm, uint64_t now_ns, uint64_t tick_ns)
+{
+	uint64_t next = vintr_next_event_ns(vm);
+
+	if (next == VINTR_NO_EVENT || next <= now_ns || next - now_ns >= tick_ns)
+		return 0;
+	return next - now_ns;
+}
+
 static bool have_guest(void)
 {
 	if (the_vm.state != VM_EMPTY)
@@ -127,8 +143,8 @@ static int cmd_vm(int argc, char **argv)
 	printk("uptime %lu ms, RAM %lu MiB, %lu frames backed (%lu KiB), %s\n",
 	       (vm->state == VM_STOPPED ? vm->stop_ns : vm_clock_ns(vm)) / 1000000, vm->mem.size >> 20, vm->mem.nr_backed,
 	       vm->mem.nr_backed * 4, vm->use_ept ? "EPT" : "shadow paging");
-	printk("exits: %lu total, %lu injections, %lu HLT sleeps\n", s->exits, s->injections,
-	       s->hlt_sleeps);
+	printk("exits: %lu total, %lu injections, %lu HLT sleeps (%lu polled)\n", s->exits,
+	       s->injections, s->hlt_sleeps, s->hlt_polls);
 	printk("MMIO accesses emulated: %lu\n", s->mmio_exits);
 	for (unsigned int i = 0; i < EXIT_REASON_MAX; i++)
 		if (s->exits_by_reason[i])

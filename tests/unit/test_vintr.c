@@ -291,6 +291,23 @@ static void test_preemption_timer_value(void **state)
 	tsc_khz = saved_khz;
 }
 
+/* Halt polling: only an event due within one host tick is polled for. */
+static void test_idle_poll(void **state)
+{
+	const uint64_t tick = 1000000;
+
+	apic_virtual_wire();
+	assert_int_equal(vm_idle_poll_ns(&vm, now, tick), 0); /* nothing armed: sleep */
+	wr(X2APIC_MSR(APIC_TDCR), APIC_TDR_DIV_1);
+	wr(X2APIC_MSR(APIC_LVTT), TIMER_VECTOR);
+	wr(X2APIC_MSR(APIC_TMICT), 4000000); /* 4 ms */
+	assert_int_equal(vm_idle_poll_ns(&vm, now, tick), 0);
+	assert_int_equal(vm_idle_poll_ns(&vm, now + 3000000, tick), 0); /* exactly a tick */
+	assert_int_equal(vm_idle_poll_ns(&vm, now + 3000001, tick), 999999);
+	assert_int_equal(vm_idle_poll_ns(&vm, now + 3999999, tick), 1);
+	assert_int_equal(vm_idle_poll_ns(&vm, now + 4000000, tick), 0); /* due: no wait */
+}
+
 /* The whole path: PIT IRQ0 and the APIC timer both fire; the PIC goes first. */
 static void test_timers_end_to_end(void **state)
 {
@@ -326,6 +343,7 @@ int main(void)
 		cmocka_unit_test_setup(test_next_event, setup),
 		cmocka_unit_test_setup(test_timers_end_to_end, setup),
 		cmocka_unit_test_setup(test_preemption_timer_value, setup),
+		cmocka_unit_test_setup(test_idle_poll, setup),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
