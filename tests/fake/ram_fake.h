@@ -18,4 +18,21 @@ void *fake_ram_alloc(uint64_t size);
  * returns frame_init's result. */
 int fake_ram_reset(void *pool, uint64_t size);
 
+/*
+ * FAKE_RAM_GROUP(pool, size): the cmocka group set-up and tear-down of a
+ * test file whose tests share one pool (a `uint8_t *` it declares): one
+ * allocation for the group, each test's set-up then fake_ram_reset()s it.
+ */
+#define FAKE_RAM_GROUP(pool, size)                   \
+	static int group_setup(void **state)         \
+	{                                            \
+		(pool) = fake_ram_alloc(size);       \
+		return (pool) ? 0 : -1;              \
+	}                                            \
+	static int group_teardown(void **state)      \
+	{                                            \
+		free(pool);                          \
+		return 0;                            \
+	}
+
 #endif

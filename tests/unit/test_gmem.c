@@ -91,17 +91,7 @@ static void caps_set(uint64_t ept_caps)
 	vmx_caps.ept_vpid_cap = ept_caps;
 }
 
-static int group_setup(void **state)
-{
-	pool = fake_ram_alloc(HOST_POOL);
-	return pool ? 0 : -1;
-}
-
-static int group_teardown(void **state)
-{
-	free(pool);
-	return 0;
-}
+FAKE_RAM_GROUP(pool, HOST_POOL)
 
 static int setup(void **state)
 {

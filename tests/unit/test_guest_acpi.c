@@ -43,17 +43,7 @@ static uint8_t *pool;
 static struct gmem gm;
 static uint64_t rsdp_gpa;
 
-static int group_setup(void **state)
-{
-	pool = fake_ram_alloc(HOST_POOL);
-	return pool ? 0 : -1;
-}
-
-static int group_teardown(void **state)
-{
-	free(pool);
-	return 0;
-}
+FAKE_RAM_GROUP(pool, HOST_POOL)
 
 static int setup(void **state)
 {

@@ -42,17 +42,7 @@
 static uint8_t *pool;
 static struct vm vm;
 
-static int group_setup(void **state)
-{
-	pool = fake_ram_alloc(HOST_POOL);
-	return pool ? 0 : -1;
-}
-
-static int group_teardown(void **state)
-{
-	free(pool);
-	return 0;
-}
+FAKE_RAM_GROUP(pool, HOST_POOL)
 
 static int setup(void **state)
 {

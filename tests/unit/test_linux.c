@@ -96,17 +96,7 @@ static void guest_resize(uint64_t size)
 	assert_int_equal(gmem_init(&gm, size), 0);
 }
 
-static int group_setup(void **state)
-{
-	pool = fake_ram_alloc(HOST_POOL);
-	return pool ? 0 : -1;
-}
-
-static int group_teardown(void **state)
-{
-	free(pool);
-	return 0;
-}
+FAKE_RAM_GROUP(pool, HOST_POOL)
 
 static int setup(void **state)
 {

@@ -117,17 +117,7 @@ static int port_wr(void *d, uint16_t port, unsigned int size, uint32_t val)
 	return 0;
 }
 
-static int group_setup(void **state)
-{
-	pool = fake_ram_alloc(HOST_POOL);
-	return pool ? 0 : -1;
-}
-
-static int group_teardown(void **state)
-{
-	free(pool);
-	return 0;
-}
+FAKE_RAM_GROUP(pool, HOST_POOL)
 
 static void put64(uint64_t a, uint64_t v)
 {
