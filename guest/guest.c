@@ -41,6 +41,13 @@ static int take_module(const struct boot_module *m, unsigned int i, struct guest
 		if (!rest)
 			continue;
 		if (kinds[k].kind == GUEST_NONE) {
+			/* Taking the last one silently would boot with an initrd the
+			 * user did not mean; say which module is in the way. */
+			if (img->initrd) {
+				pr_err("module %u: a second initrd (module %u is one already)\n", i,
+				       img->initrd_mod);
+				return -EINVAL;
+			}
 			img->initrd = hpa_to_ptr(m->start);
 			img->initrd_len = m->end.v - m->start.v;
 			img->initrd_mod = i;

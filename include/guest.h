@@ -31,7 +31,8 @@ struct guest_image {
 /*
  * guest_select: find the guest among the modules. 0 with img->kind set,
  * 0 with GUEST_NONE when there is no guest module, or -EINVAL for
- * unknown types, two kernels, or an initrd without a Linux kernel.
+ * unknown types, two kernels, two initrds, or an initrd without a Linux
+ * kernel.
  */
 int guest_select(const struct boot_info *bi, struct guest_image *img);
 
