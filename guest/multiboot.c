@@ -26,6 +26,17 @@
 #define MBI_NAME_GPA 0x9c00ULL
 #define MBI_CMDLINE_MAX 2048
 #define LOW_LIMIT 0x100000ULL /* kernels must load at or above 1 MiB */
+/*
+ * Flags bits 0-15 are requirements, which a loader that cannot meet one
+ * must refuse ("The magic fields of Multiboot header"). Pagoda meets page
+ * alignment (it loads no modules) and the memory information. A video
+ * mode (bit 2) it cannot give, but QEMU's -kernel loader, whose kernels
+ * Pagoda means to run, boots them anyway with a warning and no video
+ * information in the mbi (flags bit 11 clear), so Pagoda does the same.
+ * Bits 3-15 mean nothing yet: refused.
+ */
+#define MB_FLAGS_REQUIRED 0xffffu
+#define MB_FLAGS_SUPPORTED (MULTIBOOT_PAGE_ALIGN | MULTIBOOT_MEMORY_INFO | MULTIBOOT_VIDEO_MODE)
 
 /* find_header: the multiboot header in the first 8 KiB, 4-byte aligned. */
 static const struct multiboot_header *find_header(const struct guest_image *img)
@@ -57,7 +68,10 @@ static int load_range(struct gmem *gm, const struct guest_image *img, uint64_t o
 		return -EINVAL;
 	}
 	err = gmem_write(gm, gpa(gpa_start), img->image + off, filesz);
-	return err ?: gmem_zero(gm, gpa(gpa_start + filesz), memsz - filesz);
+	/* Only a real tail: gmem refuses gpa == RAM's end even for 0 bytes (-EFAULT). */
+	if (!err && memsz > filesz)
+		err = gmem_zero(gm, gpa(gpa_start + filesz), memsz - filesz);
+	return err;
 }
 
 static int load_elf(struct gmem *gm, const struct guest_image *img, uint32_t *entry)
@@ -66,8 +80,9 @@ static int load_elf(struct gmem *gm, const struct guest_image *img, uint32_t *en
 	unsigned int loaded = 0;
 
 	if (img->image_len < sizeof(*eh) || *(const uint32_t *)eh->ident != ELF_MAGIC ||
-	    eh->ident[4] != ELFCLASS32 || eh->ident[5] != ELFDATA2LSB || eh->machine != EM_386) {
-		pr_err("module %u: not an ELF32 i386 file and no a.out kludge in its "
+	    eh->ident[4] != ELFCLASS32 || eh->ident[5] != ELFDATA2LSB || eh->machine != EM_386 ||
+	    eh->type != ET_EXEC) { /* GRUB legacy's test too: no core files, objects, PIEs */
+		pr_err("module %u: not an ELF32 i386 executable and no a.out kludge in its "
 		       "multiboot header\n", img->image_mod);
 		return -EINVAL;
 	}
@@ -77,10 +92,12 @@ static int load_elf(struct gmem *gm, const struct guest_image *img, uint32_t *en
 		return -EINVAL;
 	}
 	for (unsigned int i = 0; i < eh->phnum; i++) {
-		const struct elf32_phdr *ph = (const void *)(img->image + eh->phoff) + i * sizeof(*ph);
-		if (ph->type != PT_LOAD || ph->memsz == 0)
+		struct elf32_phdr ph;
+		/* Copied: phoff need not be 4-aligned, and a misaligned struct access is UB. */
+		memcpy(&ph, img->image + eh->phoff + i * sizeof(ph), sizeof(ph));
+		if (ph.type != PT_LOAD || ph.memsz == 0)
 			continue;
-		int err = load_range(gm, img, ph->offset, ph->filesz, ph->paddr, ph->memsz);
+		int err = load_range(gm, img, ph.offset, ph.filesz, ph.paddr, ph.memsz);
 		if (err)
 			return err;
 		loaded++;
@@ -183,6 +200,14 @@ int multiboot_load(struct gmem *gm, const struct guest_image *img,
 		pr_err("module %u: no multiboot header in its first 8 KiB\n", img->image_mod);
 		return -EINVAL;
 	}
+	if (h->flags & MB_FLAGS_REQUIRED & ~MB_FLAGS_SUPPORTED) {
+		pr_err("module %u: multiboot header requires features Pagoda lacks (flags 0x%x: "
+		       "bits 3-15 are undefined)\n", img->image_mod, h->flags);
+		return -EINVAL;
+	}
+	if (h->flags & MULTIBOOT_VIDEO_MODE)
+		pr_warn("module %u: the kernel asks for a video mode; Pagoda has no display, "
+			"so it gets none (as under QEMU)\n", img->image_mod);
 	if (h->flags & MULTIBOOT_AOUT_KLUDGE)
 		err = load_aout(gm, img, h, &entry);
 	else

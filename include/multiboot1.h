@@ -60,6 +60,7 @@ static_assert(sizeof(struct multiboot_mmap_entry) == 24, "multiboot mmap entry")
 #define ELF_MAGIC 0x464c457fu /* "\x7fELF" little-endian */
 #define ELFCLASS32 1
 #define ELFDATA2LSB 1
+#define ET_EXEC 2
 #define EM_386 3
 #define PT_LOAD 1
 
