@@ -36,6 +36,20 @@
 
 #define INSN_MAX_LEN 15 /* longer is #GP on hardware */
 
+/* insn_size_mask: the bits an operand or address of `bytes` (1-8) holds. */
+static inline uint64_t insn_size_mask(unsigned int bytes)
+{
+	return bytes >= 8 ? ~0ULL : (1ULL << (8 * bytes)) - 1;
+}
+
+/* insn_sign_extend: the low `bytes` (1-8) of v, sign-extended to 64 bits. */
+static inline uint64_t insn_sign_extend(uint64_t v, unsigned int bytes)
+{
+	unsigned int unused = 64 - 8 * bytes;
+
+	return (uint64_t)((int64_t)(v << unused) >> unused);
+}
+
 /* The code size, from CS.L (with EFER.LMA) and CS.D. */
 enum insn_mode {
 	INSN_MODE_16 = 2,

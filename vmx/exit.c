@@ -11,6 +11,7 @@
 #define pr_fmt(fmt) "exit: " fmt
 #include "errcode.h"
 #include "hw.h"
+#include "insn.h"
 #include "lib.h"
 #include "log.h"
 #include "vdev.h"
@@ -152,7 +153,7 @@ static int exit_io(struct vm *vm, struct vmexit *e)
 	unsigned int size = (e->qual & IO_SIZE_MASK) + 1;
 	uint16_t port = (uint16_t)(e->qual >> IO_PORT_SHIFT);
 	uint64_t *rax = &vm->vcpu.regs.gpr[REG_RAX];
-	uint64_t mask = size == 4 ? 0xffffffffULL : (1ULL << (size * 8)) - 1;
+	uint64_t mask = insn_size_mask(size);
 
 	if (e->qual & IO_STRING) /* INS/OUTS: the memory side is emulated in vmx/mmio.c */
 		return pio_string_exit(vm, e);

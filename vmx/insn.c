@@ -150,13 +150,6 @@ static uint64_t take(struct decoder *d, unsigned int count)
 	return v;
 }
 
-static int64_t sign_extend(uint64_t v, unsigned int bytes)
-{
-	unsigned int unused = 64 - 8 * bytes;
-
-	return (int64_t)(v << unused) >> unused;
-}
-
 /* apply_prefix: record legacy prefix b; false when b is not one. */
 static bool apply_prefix(struct decoder *d, uint8_t b)
 {
@@ -228,9 +221,9 @@ static void modrm16(struct decoder *d, struct insn *in, unsigned int mod, unsign
 		in->base = INSN_NO_REG;
 		in->disp = (int64_t)take(d, 2);
 	} else if (mod == 1) {
-		in->disp = sign_extend(take(d, 1), 1);
+		in->disp = (int64_t)insn_sign_extend(take(d, 1), 1);
 	} else if (mod == 2) {
-		in->disp = sign_extend(take(d, 2), 2);
+		in->disp = (int64_t)insn_sign_extend(take(d, 2), 2);
 	}
 	if (in->base == REG_RBP)
 		in->seg = INSN_SEG_SS;
@@ -260,9 +253,9 @@ static void modrm32(struct decoder *d, struct insn *in, unsigned int mod, unsign
 		disp32 = true;
 	}
 	if (mod == 1)
-		in->disp = sign_extend(take(d, 1), 1);
+		in->disp = (int64_t)insn_sign_extend(take(d, 1), 1);
 	else if (disp32)
-		in->disp = sign_extend(take(d, 4), 4);
+		in->disp = (int64_t)insn_sign_extend(take(d, 4), 4);
 	if (in->base == REG_RSP || in->base == REG_RBP)
 		in->seg = INSN_SEG_SS;
 }
@@ -319,7 +312,7 @@ static void immediate(struct decoder *d, struct insn *in, unsigned int flags)
 	unsigned int bytes = flags & OPF_IMM8 ? 1 : MIN(in->mem_size, 4u);
 
 	in->has_imm = true;
-	in->imm = (uint64_t)sign_extend(take(d, bytes), bytes);
+	in->imm = insn_sign_extend(take(d, bytes), bytes);
 }
 
 /* The operation of an opcode, resolving groups by ModRM.reg; INSN_NONE if refused. */

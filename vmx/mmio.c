@@ -80,18 +80,6 @@ static const enum vmcs_field seg_ar_field[INSN_NR_SEGS] = {
 	GUEST_DS_AR_BYTES, GUEST_FS_AR_BYTES, GUEST_GS_AR_BYTES,
 };
 
-static uint64_t size_mask(unsigned int size)
-{
-	return size >= 8 ? ~0ULL : (1ULL << (8 * size)) - 1;
-}
-
-static uint64_t sign_extend(uint64_t v, unsigned int size)
-{
-	unsigned int unused = 64 - 8 * size;
-
-	return (uint64_t)((int64_t)(v << unused) >> unused);
-}
-
 /* linear: seg:off; 64-bit mode ignores all bases but FS's and GS's, other modes wrap at 4 GiB. */
 static uint64_t linear(enum insn_mode mode, unsigned int seg, uint64_t off)
 {
@@ -126,7 +114,7 @@ static uint64_t reg_read(struct vm *vm, const struct insn *in)
 {
 	uint64_t v = gpr_get(vm, in->reg);
 
-	return (in->reg_high8 ? v >> 8 : v) & size_mask(in->reg_size);
+	return (in->reg_high8 ? v >> 8 : v) & insn_size_mask(in->reg_size);
 }
 
 /*
@@ -136,7 +124,7 @@ static uint64_t reg_read(struct vm *vm, const struct insn *in)
  */
 static int reg_write(struct vm *vm, const struct insn *in, uint64_t val)
 {
-	uint64_t old = gpr_get(vm, in->reg), m = size_mask(in->reg_size), v;
+	uint64_t old = gpr_get(vm, in->reg), m = insn_size_mask(in->reg_size), v;
 
 	if (in->reg_high8)
 		v = (old & ~0xff00ULL) | ((val & 0xff) << 8);
@@ -245,9 +233,9 @@ static uint64_t dev_read(struct mmio_ctx *c)
 	if (h->read(h->dev, c->offset, size, &v)) {
 		pr_info_ratelimited("%s: refused %u-byte read at +0x%lx\n", h->name, size,
 				    c->offset);
-		return size_mask(size);
+		return insn_size_mask(size);
 	}
-	return v & size_mask(size);
+	return v & insn_size_mask(size);
 }
 
 static void dev_write(struct mmio_ctx *c, uint64_t v)
@@ -255,9 +243,9 @@ static void dev_write(struct mmio_ctx *c, uint64_t v)
 	const struct mmio_handler *h = c->dev;
 	unsigned int size = c->insn.mem_size;
 
-	if (h->write(h->dev, c->offset, size, v & size_mask(size)))
+	if (h->write(h->dev, c->offset, size, v & insn_size_mask(size)))
 		pr_info_ratelimited("%s: refused %u-byte write 0x%lx at +0x%lx\n", h->name, size,
-				    v & size_mask(size), c->offset);
+				    v & insn_size_mask(size), c->offset);
 }
 
 /* set_logic_flags: OR/AND/XOR/TEST: CF = OF = 0, SF/ZF/PF from the result, AF cleared. */
@@ -271,7 +259,7 @@ static int set_logic_flags(uint64_t r, unsigned int size)
 	p ^= p >> 1;
 	if (!(p & 1)) /* PF: an even number of ones in the low byte */
 		f |= X86_EFLAGS_PF;
-	if (!(r & size_mask(size)))
+	if (!(r & insn_size_mask(size)))
 		f |= X86_EFLAGS_ZF;
 	if ((r >> (8 * size - 1)) & 1)
 		f |= X86_EFLAGS_SF;
@@ -294,7 +282,7 @@ static int emulate_movx(struct mmio_ctx *c)
 	const struct insn *in = &c->insn;
 	uint64_t v = dev_read(c);
 
-	return reg_write(c->vm, in, in->sign_extend ? sign_extend(v, in->mem_size) : v);
+	return reg_write(c->vm, in, in->sign_extend ? insn_sign_extend(v, in->mem_size) : v);
 }
 
 /* OR, AND, XOR (to memory or to the register) and TEST (flags only). */
@@ -305,7 +293,7 @@ static int emulate_logic(struct mmio_ctx *c)
 	int err;
 
 	r = in->op == INSN_OR ? a | b : in->op == INSN_XOR ? a ^ b : a & b;
-	r &= size_mask(in->mem_size);
+	r &= insn_size_mask(in->mem_size);
 	err = set_logic_flags(r, in->mem_size);
 	if (in->op == INSN_TEST)
 		return err;
@@ -500,7 +488,7 @@ static int string_setup(struct string_io *s)
 	err = string_form(s);
 	if (err)
 		return err;
-	amask = size_mask(s->addr_size);
+	amask = insn_size_mask(s->addr_size);
 	s->off = s->vm->vcpu.regs.gpr[s->reg] & amask;
 	s->count = s->rep ? s->vm->vcpu.regs.gpr[REG_RCX] & amask : 1;
 	s->step = vmcs_get(GUEST_RFLAGS) & X86_EFLAGS_DF ? -(int64_t)s->size : (int64_t)s->size;
@@ -590,7 +578,7 @@ static int string_straddling(struct string_io *s)
  */
 static uint64_t batch_count(const struct string_io *s)
 {
-	uint64_t pg = s->lin & ~PAGE_MASK, amask = size_mask(s->addr_size), more_page, more_seg;
+	uint64_t pg = s->lin & ~PAGE_MASK, amask = insn_size_mask(s->addr_size), more_page, more_seg;
 
 	if (s->step > 0) {
 		more_page = (PAGE_SIZE - pg) / s->size - 1;
@@ -628,7 +616,7 @@ static int string_batch(struct string_io *s)
 /* put_areg: write a register as the address size does: 16 bits merge, 32 zero-extend. */
 static void put_areg(struct string_io *s, unsigned int reg, uint64_t v)
 {
-	uint64_t *r = &s->vm->vcpu.regs.gpr[reg], m = size_mask(s->addr_size);
+	uint64_t *r = &s->vm->vcpu.regs.gpr[reg], m = insn_size_mask(s->addr_size);
 
 	*r = s->addr_size == 2 ? (*r & ~m) | (v & m) : v & m;
 }
