@@ -17,10 +17,10 @@
 #include "vdev.h"
 
 #define PIO_PORTS 0x10000u
+#define MSR_SPACE 0x100000000ull
 
 static_assert(VDEV_MAX_PIO >= VDEV_MAX_MSR && VDEV_MAX_PIO >= VDEV_MAX_MMIO,
 	      "dump_hits sizes its arrays by the largest table");
-#define MSR_SPACE 0x100000000ull
 
 /* Mask of the bytes an access of `size` carries; 0 for a size the bus has not. */
 static uint32_t pio_size_mask(unsigned int size)
